@@ -1,0 +1,220 @@
+import type { IncomingMessage } from 'node:http';
+import { App, type CustomRoute, HTTPReceiver } from '@slack/bolt';
+import type { HomeView } from '@slack/types';
+import { WebClient } from '@slack/web-api';
+import type { Env } from '../config/env.js';
+import type { Logger } from '../log/logger.js';
+import type { GroupMembers } from './access.js';
+import { boltLogger } from './bolt-logger.js';
+import { BotIdentity } from './bot-identity.js';
+import { type BotServices, handleCommand } from './commands/handle-command.js';
+import { renderAppHome } from './render/app-home.js';
+import { problem } from './reply.js';
+
+export interface BotAppOptions {
+  env: Env;
+  logger: Logger;
+  services: Omit<BotServices, 'members'>;
+  /** Extra HTTP routes served beside /slack/events (the alert ingest, /healthz, /metrics). */
+  routes?: CustomRoute[];
+  /** Registers more listeners (approval buttons, the guided build) on the app. */
+  register?: (app: App, services: () => BotServices) => void;
+}
+
+export class BotConfigError extends Error {
+  readonly code = 'BOT_CONFIG';
+  constructor(message: string) {
+    super(message);
+    this.name = 'BotConfigError';
+  }
+}
+
+/**
+ * The Bolt app, in HTTP mode (signed requests on /slack/events) or in Socket Mode when
+ * SLACK_APP_TOKEN is set. Both hand every request to the same handlers.
+ */
+export interface BotApp {
+  app: App;
+  /** Starts listening; resolves to the HTTP port (the ingest routes' port in Socket Mode). */
+  start: () => Promise<number>;
+  stop: () => Promise<void>;
+}
+
+export function createBotApp(opts: BotAppOptions): BotApp {
+  const { env, logger } = opts;
+  if (!env.SLACK_BOT_TOKEN)
+    throw new BotConfigError('SLACK_BOT_TOKEN is not set: the bot needs its xoxb- token');
+  const socketMode = Boolean(env.SLACK_APP_TOKEN);
+  if (!socketMode && !env.SLACK_SIGNING_SECRET) {
+    throw new BotConfigError(
+      'SLACK_SIGNING_SECRET is not set: HTTP mode verifies every request from Slack with it',
+    );
+  }
+  const token = env.SLACK_BOT_TOKEN;
+  const boltLog = boltLogger(logger);
+  const identity = new BotIdentity({
+    token,
+    slackApiUrl: env.SLACK_API_URL,
+    logger,
+    clientOptions: { logger: boltLog },
+  });
+  // Bolt's `token` option makes it ask Slack (auth.test) before it hands a request to a
+  // listener, on every request until it knows the bot's ids: with the Web API down, no command
+  // is acknowledged. This authorize never calls Slack; the ids are asked once, at start.
+  const authorize = async () => ({ botToken: token, ...identity.known() });
+  const common = {
+    authorize,
+    logger: boltLog,
+    clientOptions: { slackApiUrl: env.SLACK_API_URL },
+    customRoutes: opts.routes ?? [],
+  };
+  const app = socketMode
+    ? new App({
+        ...common,
+        socketMode: true,
+        appToken: env.SLACK_APP_TOKEN!,
+        installerOptions: { port: env.PORT },
+      })
+    : new App({
+        authorize,
+        logger: boltLog,
+        clientOptions: common.clientOptions,
+        receiver: signedOnlyReceiver(env.SLACK_SIGNING_SECRET!, common.customRoutes, boltLog),
+      });
+  // One workspace: the app's own client carries the bot token, as it would with Bolt's `token`.
+  app.client = new WebClient(token, app.webClientOptions);
+
+  const members = groupMembersCache(app, logger);
+  const services: BotServices = { ...opts.services, members };
+
+  app.command('/lvs', async ({ command, ack, respond }) => {
+    let outcome: Awaited<ReturnType<typeof handleCommand>>;
+    try {
+      outcome = await handleCommand(services, {
+        user: command.user_id,
+        channel: command.channel_id,
+        text: command.text,
+      });
+    } catch (err) {
+      logger.error({ err }, '/lvs failed');
+      await ack(problem('Something went wrong on our side; the error is in the bot log.'));
+      return;
+    }
+    await ack(outcome.ack);
+    if (outcome.later) {
+      try {
+        const reply = await outcome.later();
+        if (reply) await respond(reply);
+      } catch (err) {
+        logger.error({ err }, '/lvs follow-up failed');
+        // Our own typed errors say what to do; anything else stays in the log.
+        const said =
+          err instanceof Error && typeof (err as { code?: unknown }).code === 'string'
+            ? err.message
+            : undefined;
+        await respond(
+          problem(said ?? 'The command failed while working; the error is in the bot log.'),
+        ).catch(() => undefined);
+      }
+    }
+  });
+
+  opts.register?.(app, () => services);
+
+  app.event('app_home_opened', async ({ event, client }) => {
+    if (event.tab !== 'home') return;
+    try {
+      const openIncidents = new Map(
+        await Promise.all(
+          services.inventory.clusters.map(
+            async (c) => [c.name, await services.incidents.open(c.name)] as const,
+          ),
+        ),
+      );
+      const jobs = services.homeJobs ? await services.homeJobs() : undefined;
+      await client.views.publish({
+        user_id: event.user,
+        // Our blocks are plain objects checked by tests against Slack's limits; Bolt types them as View.
+        view: renderAppHome({
+          inventory: services.inventory,
+          openIncidents,
+          ...(jobs && { jobs }),
+        }) as unknown as HomeView,
+      });
+    } catch (err) {
+      logger.error({ err, user: event.user }, 'could not publish App Home');
+    }
+  });
+
+  return {
+    app,
+    async start() {
+      void identity.resolve();
+      const server = (await app.start(env.PORT)) as unknown;
+      const address = (server as { address?: () => unknown }).address?.();
+      const port =
+        typeof address === 'object' && address && 'port' in address ? Number(address.port) : env.PORT;
+      logger.info({ port, mode: socketMode ? 'socket' : 'http' }, 'bot started');
+      return port;
+    },
+    async stop() {
+      identity.stop();
+      await app.stop();
+    },
+  };
+}
+
+/** Slack's rule: a request's timestamp is within five minutes of our clock, either way. */
+const MAX_SKEW_SECONDS = 300;
+
+/**
+ * Bolt's HTTP receiver verifies the signature and refuses stale requests, but accepts a
+ * timestamp from the future, and one that is not a number at all (`Infinity`, `NaN`, signed as
+ * such): either would let a signed request be replayed long after it was made. This one
+ * refuses those too, before Bolt reads the body.
+ */
+function signedOnlyReceiver(
+  signingSecret: string,
+  customRoutes: CustomRoute[],
+  logger: ReturnType<typeof boltLogger>,
+): HTTPReceiver {
+  const receiver = new HTTPReceiver({ signingSecret, customRoutes, logger });
+  const verified = receiver.requestListener;
+  receiver.requestListener = (req, res) => {
+    if (untimely(req)) {
+      logger.warn('refused a Slack request whose timestamp is not a time within 5 minutes of our clock');
+      res.writeHead(401).end();
+      return;
+    }
+    verified(req, res);
+  };
+  return receiver;
+}
+
+/** A timestamp header that is not whole seconds, or more than five minutes ahead of us. */
+function untimely(req: IncomingMessage): boolean {
+  if (!req.url?.startsWith('/slack/')) return false;
+  const header = req.headers['x-slack-request-timestamp'];
+  // Without the header Bolt refuses the request itself (it cannot be verified).
+  if (header === undefined) return false;
+  if (typeof header !== 'string' || !/^\d{1,12}$/.test(header)) return true;
+  return Number(header) > Date.now() / 1000 + MAX_SKEW_SECONDS;
+}
+
+/** Members of Slack user groups, asked of Slack and kept for five minutes. */
+function groupMembersCache(app: App, logger: Logger): GroupMembers {
+  const cache = new Map<string, { at: number; users: string[] }>();
+  return async (usergroup) => {
+    const hit = cache.get(usergroup);
+    if (hit && Date.now() - hit.at < 300_000) return hit.users;
+    try {
+      const res = await app.client.usergroups.users.list({ usergroup });
+      const users = res.users ?? [];
+      cache.set(usergroup, { at: Date.now(), users });
+      return users;
+    } catch (err) {
+      logger.warn({ err, usergroup }, 'could not list the members of a user group');
+      return hit?.users ?? [];
+    }
+  };
+}
