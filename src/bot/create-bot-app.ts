@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { App, type CustomRoute, HTTPReceiver } from '@slack/bolt';
 import type { HomeView } from '@slack/types';
 import { WebClient } from '@slack/web-api';
@@ -10,6 +9,7 @@ import { BotIdentity } from './bot-identity.js';
 import { type BotServices, handleCommand } from './commands/handle-command.js';
 import { renderAppHome } from './render/app-home.js';
 import { problem } from './reply.js';
+import { guardSlackRequests } from './slack-request-guard.js';
 
 export interface BotAppOptions {
   env: Env;
@@ -164,41 +164,15 @@ export function createBotApp(opts: BotAppOptions): BotApp {
   };
 }
 
-/** Slack's rule: a request's timestamp is within five minutes of our clock, either way. */
-const MAX_SKEW_SECONDS = 300;
-
-/**
- * Bolt's HTTP receiver verifies the signature and refuses stale requests, but accepts a
- * timestamp from the future, and one that is not a number at all (`Infinity`, `NaN`, signed as
- * such): either would let a signed request be replayed long after it was made. This one
- * refuses those too, before Bolt reads the body.
- */
+/** Bolt's HTTP receiver, behind our checks of what it lets through (see guardSlackRequests). */
 function signedOnlyReceiver(
   signingSecret: string,
   customRoutes: CustomRoute[],
   logger: ReturnType<typeof boltLogger>,
 ): HTTPReceiver {
   const receiver = new HTTPReceiver({ signingSecret, customRoutes, logger });
-  const verified = receiver.requestListener;
-  receiver.requestListener = (req, res) => {
-    if (untimely(req)) {
-      logger.warn('refused a Slack request whose timestamp is not a time within 5 minutes of our clock');
-      res.writeHead(401).end();
-      return;
-    }
-    verified(req, res);
-  };
+  receiver.requestListener = guardSlackRequests(signingSecret, receiver.requestListener, logger);
   return receiver;
-}
-
-/** A timestamp header that is not whole seconds, or more than five minutes ahead of us. */
-function untimely(req: IncomingMessage): boolean {
-  if (!req.url?.startsWith('/slack/')) return false;
-  const header = req.headers['x-slack-request-timestamp'];
-  // Without the header Bolt refuses the request itself (it cannot be verified).
-  if (header === undefined) return false;
-  if (typeof header !== 'string' || !/^\d{1,12}$/.test(header)) return true;
-  return Number(header) > Date.now() / 1000 + MAX_SKEW_SECONDS;
 }
 
 /** Members of Slack user groups, asked of Slack and kept for five minutes. */

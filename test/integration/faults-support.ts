@@ -16,8 +16,9 @@ import { freePort } from './ingest-own-redis.js';
 
 /**
  * A redis-server of the test's own with AOF on (appendfsync always, as a deployment that
- * must not lose an acknowledged write runs it), in a temp dir, on a free port. `restart`
- * stops it with SIGTERM and starts it again on the same dir and port: the data survives.
+ * must not lose an acknowledged write runs it), in a temp dir, on a free port. `stop('SIGTERM')`
+ * (Redis flushes its AOF and exits) then `startAgain` brings it back on the same dir and port:
+ * the data survives.
  */
 export class DurableRedis {
   private child: ChildProcess | undefined;
@@ -79,10 +80,8 @@ export class DurableRedis {
     probe.disconnect();
   }
 
-  /** SIGTERM (Redis flushes the AOF and exits), then the same server again on the same dir and port. */
-  async restart(downMs = 0): Promise<void> {
-    await this.stop('SIGTERM');
-    if (downMs > 0) await sleep(downMs);
+  /** The same server again on the same dir and port, after `stop`. */
+  async startAgain(): Promise<void> {
     await this.launch();
   }
 

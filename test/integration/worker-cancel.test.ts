@@ -68,7 +68,8 @@ describe('/lvs cancel', () => {
     await rig.producer.cancel(jobId, 'U0OPERATOR');
     const audit = await rig.producer.waitFor(jobId, 10_000);
     expect(audit.status).toBe('cancelled');
-    expect(Date.now() - started).toBeLessThan(3_000);
+    // Not the wait's 120 s: at once, with room for a busy machine.
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it('changes nothing for a job that already finished', async () => {

@@ -90,7 +90,8 @@ describe('lvs-chatops worker', () => {
     const t0 = Date.now();
     child.kill('SIGTERM');
     expect(await exited(child)).toBe(0);
-    expect(Date.now() - t0).toBeLessThan(8_000);
+    // Not the 315 s of the command: the 1 s grace, plus room for a busy machine.
+    expect(Date.now() - t0).toBeLessThan(30_000);
     await until(
       'the remote command to end',
       async () => (await processesRunning('sleep', '315')).length === 0,

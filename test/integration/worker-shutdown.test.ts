@@ -34,7 +34,8 @@ describe('graceful shutdown of a worker', () => {
     await until('the wait', async () => (await rig.producer.get(jobId))?.progress?.phase === 'waiting');
     const t0 = Date.now();
     await a.close(60_000);
-    expect(Date.now() - t0).toBeLessThan(5_000);
+    // Far sooner than the 60 s grace (the wait would hold it that long): room for a busy machine.
+    expect(Date.now() - t0).toBeLessThan(30_000);
     const handed = await audit(jobId);
     expect(handed.status).toBe('queued');
     expect(handed.log.at(-1)?.text).toBe('handed back by worker-a: it is shutting down');
@@ -82,7 +83,8 @@ describe('graceful shutdown of a worker', () => {
     await a.close(500);
     const took = Date.now() - t0;
     expect(took).toBeGreaterThanOrEqual(450);
-    expect(took).toBeLessThan(5_000);
+    // Not the 314 s of the command: the grace, plus room for a busy machine.
+    expect(took).toBeLessThan(30_000);
     await until(
       'the remote sleep to end',
       async () => (await processesRunning('sleep', '314')).length === 0,
