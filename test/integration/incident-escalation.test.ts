@@ -134,7 +134,7 @@ describe('escalation of unacknowledged incidents', () => {
 
   it('does not escalate an incident someone acknowledged', async () => {
     // Long enough that the ack, sent at once, lands well before the step is due.
-    const { slack, store, incident, ctx } = await setup(inventory(8_000, 2_000));
+    const { slack, store, incident, ctx } = await setup(inventory(15_000, 2_000));
     const ack = await slack.command(`/lvs ack ${incident.id} on it`, {
       user: 'U0OPERATOR',
       channel: 'C0LVSOPS',
@@ -165,10 +165,10 @@ describe('escalation of unacknowledged incidents', () => {
         if (!job || !(await job.isCompleted())) return undefined;
         return String((await queue.getJob(id))?.returnvalue);
       },
-      30_000,
+      45_000,
       'the first step to fall due',
     );
-    expect(acked.at).toBeLessThan(incident.openedAt + 8_000);
+    expect(acked.at).toBeLessThan(incident.openedAt + 15_000);
     expect(outcome).toBe('not needed: acknowledged');
     expect(texts(slack, 'C0LVSOPS').some((t) => t.includes(ONCALL))).toBe(false);
     expect(
