@@ -1,4 +1,13 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { consoleTail, launchDirector } from './directors.js';
 import { createBridges, createNamespaces, existingLabNames } from './host-network.js';
@@ -6,10 +15,10 @@ import { labDown } from './lab-down.js';
 import { LabError } from './lab-error.js';
 import { writeLabFiles } from './lab-files.js';
 import { type LabOptionsInput, labOptionsSchema } from './lab-options.js';
-import { type LabPlan, labNamespaces, planLab } from './lab-plan.js';
-import { type LabState, readLabState, writeLabState } from './lab-state.js';
-import { isAlive } from './processes.js';
-import { realServerNetwork, startHttp, startSshd } from './real-servers.js';
+import { type LabPlan, labNamespaces, planLab, type RealServerPlan } from './lab-plan.js';
+import { type LabProcess, type LabState, readLabState, writeLabState } from './lab-state.js';
+import { isAlive, stopProcess } from './processes.js';
+import { httpRole, realServerNetwork, startHttp, startSshd } from './real-servers.js';
 import { runCommand } from './run-command.js';
 import { tcpOpen } from './tcp-probe.js';
 import { umlKernel } from './uml-kernel.js';
@@ -92,7 +101,7 @@ export async function labUp(input: LabOptionsInput, log: LabLog = () => {}): Pro
     save();
     log(`+${elapsed()}s real servers web-1..3 and the client namespace up`);
 
-    await waitForLab(plan, state);
+    await waitForLab(plan, state, save, log);
     state.phase = 'up';
     state.upSeconds = Number(elapsed());
     save();
@@ -112,7 +121,7 @@ export async function labUp(input: LabOptionsInput, log: LabLog = () => {}): Pro
   }
 }
 
-async function waitForLab(plan: LabPlan, state: LabState): Promise<void> {
+async function waitForLab(plan: LabPlan, state: LabState, save: () => void, log: LabLog): Promise<void> {
   const timeoutMs = plan.options.bootTimeoutMs;
   const uml = state.processes.filter((p) => p.group);
   const dead = () => uml.find((p) => !isAlive(p));
@@ -131,14 +140,7 @@ async function waitForLab(plan: LabPlan, state: LabState): Promise<void> {
       ),
     ),
   );
-  await Promise.all(
-    plan.realServers.map((r) =>
-      waitUntil(`http on ${r.name}`, async () => ((await tcpOpen(r.address, 80)) ? true : undefined), {
-        timeoutMs,
-        hint: `see ${plan.paths.logDir}/${r.name}-http.log`,
-      }),
-    ),
-  );
+  await Promise.all(plan.realServers.map((r) => waitForHttp(plan, state, r, { timeoutMs, save, log })));
   if (plan.options.bare) return;
   await waitUntil(
     `the VIP ${plan.vip} to answer through lb1 (heartbeat's first acquisition)`,
@@ -150,6 +152,68 @@ async function waitForLab(plan: LabPlan, state: LabState): Promise<void> {
     },
     { timeoutMs, intervalMs: 200, hint: `see ${plan.directors[0].dir}/log/ha-log` },
   );
+}
+
+/** An HTTP server listens in well under a second; one that has not after this is started again. */
+const HTTP_LISTEN_MS = 20_000;
+
+/**
+ * Waits for a real server's HTTP server to listen. Once (in some hundreds of lab ups on a busy
+ * CI machine) one started and never listened, nor wrote a line; so one that has not listened
+ * within HTTP_LISTEN_MS is described in its log, stopped and started again, until `timeoutMs`.
+ */
+async function waitForHttp(
+  plan: LabPlan,
+  state: LabState,
+  r: RealServerPlan,
+  opts: { timeoutMs: number; save: () => void; log: LabLog },
+): Promise<void> {
+  const logFile = join(plan.paths.logDir, `${r.name}-http.log`);
+  const deadline = Date.now() + opts.timeoutMs;
+  for (;;) {
+    const window = Math.max(0, Math.min(HTTP_LISTEN_MS, deadline - Date.now()));
+    const listening = await waitUntil(
+      `http on ${r.name}`,
+      async () => ((await tcpOpen(r.address, 80)) ? true : undefined),
+      { timeoutMs: window },
+    ).catch((e: unknown) => {
+      if (e instanceof LabError && e.code === 'LAB_TIMEOUT') return false;
+      throw e;
+    });
+    if (listening) return;
+    if (Date.now() >= deadline) {
+      throw new LabError(
+        'LAB_TIMEOUT',
+        `timed out after ${Math.round(opts.timeoutMs / 1000)} s waiting for http on ${r.name}; see ${logFile}`,
+        true,
+      );
+    }
+    const index = state.processes.findIndex((p) => p.role === httpRole(r));
+    const stuck = state.processes[index];
+    const why = `${stuck ? describeProcess(stuck) : 'no process recorded'} did not listen on port 80 within ${HTTP_LISTEN_MS / 1000} s; starting it again`;
+    opts.log(`http on ${r.name}: ${why}`);
+    appendFileSync(logFile, `lvs-chatops lab: ${why}\n`);
+    if (stuck) await stopProcess(stuck);
+    const fresh = startHttp(plan, r);
+    if (index >= 0) state.processes[index] = fresh;
+    else state.processes.push(fresh);
+    opts.save();
+  }
+}
+
+/** What /proc says of a process: gone, or its command, state and where it waits. */
+function describeProcess(p: LabProcess): string {
+  if (!isAlive(p)) return `pid ${p.pid} (gone)`;
+  const read = (f: string) => {
+    try {
+      return readFileSync(`/proc/${p.pid}/${f}`, 'utf8').trim();
+    } catch {
+      return '?';
+    }
+  };
+  const stat = read('stat');
+  const runState = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  return `pid ${p.pid} (${read('comm')}, state ${runState}, waiting in ${read('wchan') || '-'})`;
 }
 
 async function preflight(plan: LabPlan): Promise<void> {

@@ -1,4 +1,5 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { type LabStatus, labDown, labStatus, labUp } from '../../src/lab/index.js';
@@ -35,7 +36,9 @@ export function testLab(slot: number) {
 export function spareTestLab(slot: number) {
   return {
     prefix: `ld${slot}`,
-    stateDir: `/run/lvs-chatops-lab-spare-${slot}`,
+    // Under the home directory (the shared lab's is under /run): each real server's sshd puts an
+    // empty tmpfs over /root, and must bind a state directory there back into view.
+    stateDir: join(homedir(), `lvs-chatops-lab-spare-${slot}`),
     subnet: `10.210.${10 + 4 * slot}.0/23`,
   };
 }
