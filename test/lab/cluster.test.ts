@@ -47,19 +47,28 @@ describe('the lab cluster, as lab up leaves it', () => {
         ]),
       );
     };
-    const before = await scheduled();
+    // The kernel folds its per-CPU counters into what ipvsadm reads every 2 s or so: the
+    // connections made just before this test (the lab's settle check) may still be on their
+    // way. Counters read the same twice, 3 s apart, are settled.
+    const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+    const settled = (what: string, enough: (m: Map<string, number>) => boolean) =>
+      eventually(
+        what,
+        async () => {
+          const first = await scheduled();
+          await new Promise((r) => setTimeout(r, 3_000));
+          const second = await scheduled();
+          return total(first) === total(second) && enough(second) ? second : undefined;
+        },
+        30_000,
+      );
+    const before = await settled('IPVS counters to settle', () => true);
     const pages: string[] = [];
     for (let i = 0; i < 9; i++) pages.push((await curlVip(lab)) ?? 'no answer');
-    // The kernel folds its per-CPU counters into what ipvsadm reads every 2 s or so.
-    const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
-    const after = await eventually(
+    const after = await settled(
       `IPVS counting ${pages.length} new connections`,
-      async () => {
-        const now = await scheduled();
-        return total(now) - total(before) >= pages.length ? now : undefined;
-      },
-      15_000,
-    ).catch(() => scheduled());
+      (now) => total(now) - total(before) >= pages.length,
+    );
     for (const page of pages) expect(['web-1', 'web-2', 'web-3']).toContain(page);
     const served = (name: string) => pages.filter((p) => p === name).length;
     for (const name of ['web-1', 'web-2', 'web-3'])
