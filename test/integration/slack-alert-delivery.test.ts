@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { monAlertSchema } from '../../src/ingest/schemas/mon-alert.js';
@@ -103,7 +104,8 @@ describe('slack.alert called as mon calls it', () => {
     expect(Object.keys(alert.env).every((k) => k.startsWith('MON_'))).toBe(true);
     expect(req.raw).not.toContain(TOKEN);
     expect(Date.now() - Date.parse(alert.time)).toBeLessThan(60_000);
-    expect(alert.hostname.length).toBeGreaterThan(0);
+    expect(alert.time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    expect(alert.hostname).toBe(hostname());
     expect(alert.cluster).toBeUndefined();
     // Delivered: nothing waits in the spool.
     expect(await readFile(spoolPath(), 'utf8')).toBe('');
@@ -213,7 +215,8 @@ describe('slack.alert called as mon calls it', () => {
 
   it('caps a runaway monitor output at 64 KiB and turns bytes that are not UTF-8 into valid JSON', async () => {
     const output = Buffer.concat([
-      Buffer.from('10.0.0.22 garbled \xff\xfe summary\n', 'latin1'),
+      Buffer.from('10.0.0.22 garbled \xff\xfe summary, ', 'latin1'),
+      Buffer.from('réponse 응답\n', 'utf8'),
       Buffer.alloc(200_000, 'x'),
     ]);
     const run = await runScript(SLACK_ALERT, monArgv(webDown), {
@@ -223,7 +226,7 @@ describe('slack.alert called as mon calls it', () => {
     expect(run.code).toBe(0);
     const alert = monAlertSchema.parse(peer.received[0]!.body);
     expect(alert.stdin.truncated).toBe(true);
-    expect(alert.stdin.summary).toBe('10.0.0.22 garbled \ufffd\ufffd summary');
+    expect(alert.stdin.summary).toBe('10.0.0.22 garbled \ufffd\ufffd summary, réponse 응답');
     expect(alert.stdin.detail.length).toBeLessThanOrEqual(64 * 1024);
   });
 });
