@@ -151,12 +151,19 @@ const serviceArb: fc.Arbitrary<Plan> = fc
         ops: r.ops,
         schedFlags: r.flags,
       },
-      servers: r.servers.map((s) => ({
-        address: family === 'ipv4' ? s.a4 : s.a6,
-        port: id.protocol === 'fwm' || s.forwarding === 'nat' ? s.port : id.port,
-        forwarding: s.forwarding as 'dr' | 'nat' | 'tun',
-        weight: s.weight,
-      })),
+      // A service holds a real server (address and port) once: ipvsadm refuses a second -a.
+      // The generator drew them unique as pairs of IPv4 and IPv6 addresses, of which one is used.
+      servers: r.servers
+        .map((s) => ({
+          address: family === 'ipv4' ? s.a4 : s.a6,
+          port: id.protocol === 'fwm' || s.forwarding === 'nat' ? s.port : id.port,
+          forwarding: s.forwarding as 'dr' | 'nat' | 'tun',
+          weight: s.weight,
+        }))
+        .filter(
+          (s, i, all) =>
+            all.findIndex((o) => canon(o.address) === canon(s.address) && o.port === s.port) === i,
+        ),
     };
   });
 
