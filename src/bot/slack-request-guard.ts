@@ -6,7 +6,7 @@ import { isValidSlackRequest } from '@slack/bolt';
 const MAX_SKEW_SECONDS = 300;
 
 /** Bolt's own limit on a request body; Slack's requests are far smaller. */
-export const SLACK_BODY_LIMIT = 4 * 1024 * 1024;
+const SLACK_BODY_LIMIT = 4 * 1024 * 1024;
 
 /** Where Bolt takes Slack's requests (its default `endpoints`). */
 const EVENTS_PATH = '/slack/events';

@@ -16,8 +16,8 @@ import { LabError } from './lab-error.js';
 import { writeLabFiles } from './lab-files.js';
 import { type LabOptionsInput, labOptionsSchema } from './lab-options.js';
 import { type LabPlan, labNamespaces, planLab, type RealServerPlan } from './lab-plan.js';
-import { type LabProcess, type LabState, readLabState, writeLabState } from './lab-state.js';
-import { isAlive, stopProcess } from './processes.js';
+import { type LabState, readLabState, writeLabState } from './lab-state.js';
+import { describeProcess, isAlive, stopProcess } from './processes.js';
 import { httpRole, realServerNetwork, startHttp, startSshd } from './real-servers.js';
 import { runCommand } from './run-command.js';
 import { tcpOpen } from './tcp-probe.js';
@@ -199,21 +199,6 @@ async function waitForHttp(
     else state.processes.push(fresh);
     opts.save();
   }
-}
-
-/** What /proc says of a process: gone, or its command, state and where it waits. */
-function describeProcess(p: LabProcess): string {
-  if (!isAlive(p)) return `pid ${p.pid} (gone)`;
-  const read = (f: string) => {
-    try {
-      return readFileSync(`/proc/${p.pid}/${f}`, 'utf8').trim();
-    } catch {
-      return '?';
-    }
-  };
-  const stat = read('stat');
-  const runState = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-  return `pid ${p.pid} (${read('comm')}, state ${runState}, waiting in ${read('wchan') || '-'})`;
 }
 
 async function preflight(plan: LabPlan): Promise<void> {

@@ -8,6 +8,27 @@ import type { LabProcess } from './lab-state.js';
  * orphans are reaped late by this machine's init.
  */
 export function processStartTime(pid: number): string | undefined {
+  const fields = statFields(pid);
+  if (!fields || fields[0] === 'Z' || fields[0] === 'X') return undefined;
+  return fields[19];
+}
+
+/** What /proc says of a live process: its command, run state and where it waits. */
+export function describeProcess(proc: LabProcess): string {
+  if (!isAlive(proc)) return `pid ${proc.pid} (gone)`;
+  const read = (file: string) => {
+    try {
+      return readFileSync(`/proc/${proc.pid}/${file}`, 'utf8').trim();
+    } catch {
+      return '?';
+    }
+  };
+  const state = statFields(proc.pid)?.[0] ?? '?';
+  return `pid ${proc.pid} (${read('comm')}, state ${state}, waiting in ${read('wchan') || '-'})`;
+}
+
+/** The fields of /proc/PID/stat after the command name, from the state on; undefined when gone. */
+function statFields(pid: number): string[] | undefined {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -15,9 +36,7 @@ export function processStartTime(pid: number): string | undefined {
     return undefined;
   }
   // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
-  return fields[19];
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
 export function pidAlive(pid: number): boolean {
