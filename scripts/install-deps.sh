@@ -3,7 +3,8 @@
 #   - Debian packages: redis-server (state), openssh-server/-client (the SSH tests and the lab's
 #     hosts), user-mode-linux + uml-utilities (the lab's directors, with a real IPVS),
 #     ipvsadm, heartbeat, mon, keepalived (the real cluster tools), iproute2, procps, psmisc,
-#     perl (the mon alert script), curl, chromium (the demo page's browser test, driven by
+#     perl with libio-socket-ssl-perl + libnet-ssleay-perl (the mon alert script, and its
+#     https test with certificate checks), curl, chromium (the demo page's browser test, driven by
 #     playwright-core), prometheus-alertmanager (the bench's peer), redis-sentinel (failover tests).
 #   - on a CPU Debian 12's user-mode-linux cannot run on (AVX-512/AMX), a newer Debian one
 #     under /usr/local/lib/lvs-chatops/uml (scripts/install-uml.sh says why).
@@ -16,7 +17,7 @@ APT_PACKAGES=(
   redis-server openssh-server openssh-client
   user-mode-linux uml-utilities
   ipvsadm heartbeat mon keepalived
-  iproute2 procps psmisc util-linux perl curl ca-certificates kmod
+  iproute2 procps psmisc util-linux perl libio-socket-ssl-perl libnet-ssleay-perl curl ca-certificates kmod
   chromium fonts-noto-color-emoji prometheus-alertmanager redis-sentinel patchelf
 )
 

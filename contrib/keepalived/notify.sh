@@ -28,7 +28,8 @@
 #   LVS_CHATOPS_URL, LVS_CHATOPS_TOKEN (required), LVS_CHATOPS_CLUSTER, LVS_CHATOPS_TIMEOUT
 #   (seconds to wait for the bot's answer, default 3), LVS_CHATOPS_KEEPALIVED_SPOOL
 #   (a directory, default /var/spool/lvs-chatops/keepalived), LVS_CHATOPS_HTTP_CLIENT (curl or
-#   wget; default: curl when installed).
+#   wget; default: curl when installed), LVS_CHATOPS_CA_FILE (for https: the CA that signed the
+#   bot's certificate; default the system's CAs; curl and wget always verify it).
 # Errors go to stderr and to syslog (tag lvs-chatops-notify): keepalived discards the output.
 # Exit status: 0 delivered or spooled; 2 usage or configuration error; 1 neither delivered nor spooled.
 # Needs: sh, curl or GNU wget, flock (util-linux), date, od.
@@ -61,6 +62,8 @@ Configuration (environment first, then \$LVS_CHATOPS_CONF, default /etc/lvs-chat
                                  bot answers, a run sends the backlog for up to 60 s
   LVS_CHATOPS_KEEPALIVED_SPOOL   spool directory (default /var/spool/lvs-chatops/keepalived)
   LVS_CHATOPS_HTTP_CLIENT        curl or wget (default: curl when installed)
+  LVS_CHATOPS_CA_FILE            for https: the PEM file of the CA that signed the bot's
+                                 certificate (default: the system's CAs)
 
 Exit status: 0 delivered or spooled; 2 usage or configuration error; 1 neither.
 EOF
@@ -142,6 +145,7 @@ load_config() {
 	SPOOL=${LVS_CHATOPS_KEEPALIVED_SPOOL:-$(conf_get LVS_CHATOPS_KEEPALIVED_SPOOL)}
 	SPOOL=${SPOOL:-/var/spool/lvs-chatops/keepalived}
 	HTTP_CLIENT=${LVS_CHATOPS_HTTP_CLIENT:-$(conf_get LVS_CHATOPS_HTTP_CLIENT)}
+	CA_FILE=${LVS_CHATOPS_CA_FILE:-$(conf_get LVS_CHATOPS_CA_FILE)}
 	case $HTTP_CLIENT in '' | curl | wget) ;; *) usage_error "LVS_CHATOPS_HTTP_CLIENT is curl or wget, got '$HTTP_CLIENT'" ;; esac
 
 	case $TIMEOUT in
@@ -254,6 +258,7 @@ post() {
 		# The token goes through curl's config on stdin, never on the command line (ps shows argv).
 		STATUS=$(printf 'header = "Authorization: Bearer %s"\n' "$(printf '%s' "$TOKEN" | sed 's/[\\"]/\\&/g')" |
 			bounded "$hard" curl -sS -K - -o "$ANSWER" -w '%{http_code}' --max-time "$secs" \
+				${CA_FILE:+--cacert "$CA_FILE"} \
 				-X POST -H 'Content-Type: application/json' -H "Idempotency-Key: $2" \
 				-A "notify.sh/$VERSION" --data-binary "@$1" "$URL/hooks/keepalived" 2>"$WORK/err")
 		case $STATUS in [0-9][0-9][0-9]) ;; *) STATUS=000 ;; esac
@@ -261,6 +266,7 @@ post() {
 		printf 'header = Authorization: Bearer %s\nheader = Idempotency-Key: %s\n' "$TOKEN" "$2" >"$WORK/wgetrc"
 		WGETRC=$WORK/wgetrc bounded "$hard" wget -q -S -O "$ANSWER" --tries=1 --timeout="$secs" \
 			--content-on-error --header='Content-Type: application/json' -U "notify.sh/$VERSION" \
+			${CA_FILE:+--ca-certificate="$CA_FILE"} \
 			--post-file="$1" "$URL/hooks/keepalived" 2>"$WORK/err"
 		STATUS=$(sed -n 's/^ *HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p' "$WORK/err" | tail -n 1)
 		STATUS=${STATUS:-000}

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type RequestListener, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,7 +27,10 @@ export interface Received {
 
 export type Responder = (req: Received) => number | 'hang';
 
-/** The bot's `/hooks/*` as the scripts see it: answers 202 unless told otherwise. */
+/**
+ * The bot's `/hooks/*` as the scripts see it: answers 202 unless told otherwise. With `tls` (a
+ * PEM key and certificate) it answers https, as a bot behind a TLS proxy does.
+ */
 export class IngestPeer {
   readonly received: Received[] = [];
   respond: Responder = () => 202;
@@ -35,8 +39,10 @@ export class IngestPeer {
   private readonly sockets = new Set<Socket>();
   port = 0;
 
+  constructor(private readonly tls?: { key: string; cert: string }) {}
+
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
   /** Bodies the peer accepted (2xx), in arrival order. */
@@ -79,7 +85,9 @@ export class IngestPeer {
   }
 
   async start(): Promise<void> {
-    const server = this.track(createServer(this.handler()));
+    const server = this.track(
+      this.tls ? createTlsServer(this.tls, this.handler()) : createServer(this.handler()),
+    );
     await new Promise<void>((ok, fail) => {
       server.once('error', fail);
       server.listen(this.port, '127.0.0.1', () => ok());
