@@ -118,7 +118,8 @@ beforeAll(async () => {
       alertScripts: ['slack.alert'],
       monEnv: {
         LVS_CHATOPS_TOKEN: INGEST_TOKEN,
-        LVS_CHATOPS_SPOOL: '/tmp/lvs-chatops-alerts.jsonl',
+        // In a directory of its own: slack.alert refuses /tmp (others may write it) as a spool.
+        LVS_CHATOPS_SPOOL: '/tmp/lvs-chatops/alerts.jsonl',
         LVS_CHATOPS_CONF: '/dev/null',
       },
       // The lab's alert scripts, and a director's writable /var/log and /var/lib/mon (tmpfs).
