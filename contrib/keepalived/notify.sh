@@ -31,7 +31,10 @@
 #   wget; default: curl when installed), LVS_CHATOPS_CA_FILE (for https: the CA that signed the
 #   bot's certificate; default the system's CAs; curl and wget always verify it).
 # Errors go to stderr and to syslog (tag lvs-chatops-notify): keepalived discards the output.
-# Exit status: 0 delivered or spooled; 2 usage or configuration error; 1 neither delivered nor spooled.
+# The spool directory must belong to that user and be writable by nobody else; else it is not
+# used and the event is sent directly, once.
+# Exit status: 0 delivered or spooled; 2 usage or configuration error; 1 neither delivered nor
+# spooled (or --flush could not use the spool).
 # Needs: sh, curl or GNU wget, flock (util-linux), date, od.
 
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -60,7 +63,9 @@ Configuration (environment first, then \$LVS_CHATOPS_CONF, default /etc/lvs-chat
   LVS_CHATOPS_CLUSTER            the cluster name, when -C is not given
   LVS_CHATOPS_TIMEOUT            seconds to wait for the bot's answer (default 3); while the
                                  bot answers, a run sends the backlog for up to 60 s
-  LVS_CHATOPS_KEEPALIVED_SPOOL   spool directory (default /var/spool/lvs-chatops/keepalived)
+  LVS_CHATOPS_KEEPALIVED_SPOOL   spool directory (default /var/spool/lvs-chatops/keepalived);
+                                 it must belong to the user running $ME and be writable by
+                                 nobody else, else it is not used
   LVS_CHATOPS_HTTP_CLIENT        curl or wget (default: curl when installed)
   LVS_CHATOPS_CA_FILE            for https: the PEM file of the CA that signed the bot's
                                  certificate (default: the system's CAs)
@@ -295,6 +300,42 @@ explain() {
 	esac
 }
 
+# ---- the spool ---------------------------------------------------------------------------------
+# The directory must belong to the user running the script and be writable by nobody else:
+# else another user could plant events (sent with our token) or symlinks. Files are written
+# only through mktemp (O_EXCL) and rename inside it, and the drain lock is the directory
+# itself, so nothing is ever opened through a name someone else could have planted.
+
+# Succeeds when directory $1 is safe to spool in; else says why (SPOOL_REFUSED).
+check_dir() {
+	set -- "$1" $(stat -L -c '%u %a %U' "$1" 2>/dev/null)
+	if [ $# -lt 4 ]; then
+		SPOOL_REFUSED="cannot read the spool directory $1"
+		return 1
+	fi
+	me=$(id -u)
+	if [ "$2" != "$me" ]; then
+		SPOOL_REFUSED="refusing spool directory $1: it belongs to $4, not to $(id -un) who runs $ME (chown $(id -un) $1, or set LVS_CHATOPS_KEEPALIVED_SPOOL)"
+		return 1
+	fi
+	# %a is octal without leading zeros: the last two digits are group and others.
+	case $3 in
+	*[2367]? | *[2367])
+		SPOOL_REFUSED="refusing spool directory $1: group or others may write it (mode $3): chmod go-w $1"
+		return 1
+		;;
+	esac
+	return 0
+}
+
+# Writes file $1 into directory $2 as $3, through a fresh temporary name (mktemp, O_EXCL).
+spool_put() {
+	tmp=$(mktemp "$2/.tmp-XXXXXX" 2>/dev/null) || return 1
+	if cat "$1" >"$tmp" && mv -f "$tmp" "$2/$3"; then return 0; fi
+	rm -f "$tmp"
+	return 1
+}
+
 # Entries are files named by their creation time in ns, so the names sort oldest first.
 entries() {
 	(cd "$SPOOL" 2>/dev/null && LC_ALL=C ls -1 2>/dev/null | grep '^[0-9]\{19\}-.*\.json$')
@@ -312,9 +353,13 @@ drain_once() {
 		2??) rm -f "$f" ;;
 		*)
 			if is_rejection "$STATUS"; then
-				mkdir -p "$SPOOL/rejected"
+				mkdir -p "$SPOOL/rejected" 2>/dev/null
+				if ! check_dir "$SPOOL/rejected"; then
+					say "$SPOOL_REFUSED"
+					return 1
+				fi
 				mv "$f" "$SPOOL/rejected/$name"
-				cp "$ANSWER" "$SPOOL/rejected/$name.answer" 2>/dev/null
+				spool_put "$ANSWER" "$SPOOL/rejected" "$name.answer"
 				say "the bot refused event $id (HTTP $STATUS); moved to $SPOOL/rejected/$name"
 			else
 				return 1
@@ -332,7 +377,7 @@ drain() {
 		return
 	fi
 	while :; do
-		exec 9>"$SPOOL/.drain.lock"
+		exec 9<"$SPOOL"
 		# Somebody else is draining: they send what we wrote.
 		flock -n 9 || { exec 9>&-; return 0; }
 		drain_once
@@ -409,13 +454,19 @@ fi
 
 SPOOLED=
 if [ -n "$NAME" ]; then
-	if mkdir -p "$SPOOL" 2>/dev/null && cp "$WORK/body.json" "$SPOOL/.tmp-$NAME" 2>/dev/null &&
-		mv "$SPOOL/.tmp-$NAME" "$SPOOL/$NAME" 2>/dev/null; then
+	if ! mkdir -p "$SPOOL" 2>/dev/null; then
+		say "cannot write the spool directory $SPOOL (create it, owned by the user keepalived runs scripts as)"
+	elif ! check_dir "$SPOOL"; then
+		# Not used at all, not even drained: the event is sent directly, once.
+		say "cannot spool the event: $SPOOL_REFUSED"
+	elif spool_put "$WORK/body.json" "$SPOOL" "$NAME"; then
 		SPOOLED=1
 	else
-		rm -f "$SPOOL/.tmp-$NAME" 2>/dev/null
-		say "cannot write the spool directory $SPOOL (create it, writable by the user keepalived runs scripts as)"
+		say "cannot write the spool directory $SPOOL (it must be writable by the user keepalived runs scripts as)"
 	fi
+elif [ -d "$SPOOL" ] && ! check_dir "$SPOOL"; then
+	say "cannot send the spool: $SPOOL_REFUSED"
+	exit 1
 fi
 
 if [ -z "$URL" ] || [ -z "$TOKEN" ]; then
