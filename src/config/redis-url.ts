@@ -1,4 +1,5 @@
 import type { Result } from '../core/result.js';
+import { maskUrlCredentials } from '../log/mask-url-credentials.js';
 
 /**
  * Where REDIS_URL says the Redis is: one server (the `redis://host:port/db` form, handed to
@@ -197,7 +198,7 @@ function decode(s: string): string | undefined {
 
 /** The URL without its password, for messages and logs. */
 export function redact(url: string): string {
-  return url.replace(/(\/\/[^@/?#]*:)[^@/?#]*@/, '$1***@').replace(/(\/\/)([^:@/?#]+)@/, '$1***@');
+  return maskUrlCredentials(url);
 }
 
 function fail<T>(why: string): Result<T, string> {

@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { maskUrlCredentials } from './mask-url-credentials.js';
 
 export type { Logger };
 
@@ -27,25 +28,46 @@ export const REDACT_PATHS = [
 
 // Slack tokens (bot, user, app, refresh, …) by their shape: wherever they are in a line.
 const SLACK_TOKEN = /\bx(?:ox[a-z]|app)-[A-Za-z0-9-]{6,}/g;
-// The password of a URL (redis://:secret@host, redis://user:secret@host, https://u:p@host).
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/"\\]*):[^\s@/"\\]+@/gi;
-// redis://secret@host: ioredis reads a lone userinfo as the password.
-const REDIS_LONE_PASSWORD = /\b(rediss?(?:-sentinel|-cluster)?:\/\/)[^\s:@/"\\]+@/gi;
 // An Authorization header's credentials (the Slack token, INGEST_TOKEN) written out as text.
 const BEARER = /\b(Bearer\s+)[^\s"\\,;]+/gi;
 
 /**
  * What no log line may carry, whatever field or message it is in: a Slack token, a bearer
- * credential and the password of a URL (REDIS_URL's above all). The paths above catch secrets
+ * credential and the credentials of a URL (REDIS_URL's above all). The paths above catch secrets
  * by name; this catches them in text (an error message, a library's own line, a URL), where no
- * path can.
+ * path can. pino's line is JSON, so each of its strings is scrubbed as the text it holds (a
+ * password's `"` is a quote there, not `\"`), and the line stays JSON.
  */
 export function scrubSecrets(line: string): string {
-  return line
-    .replace(SLACK_TOKEN, '[redacted]')
-    .replace(BEARER, '$1[redacted]')
-    .replace(URL_PASSWORD, '$1:***@')
-    .replace(REDIS_LONE_PASSWORD, '$1***@');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(line);
+  } catch {
+    return scrubText(line);
+  }
+  let changed = false;
+  const scrub = (text: string): string => {
+    const clean = scrubText(text);
+    if (clean !== text) changed = true;
+    return clean;
+  };
+  const walk = (value: unknown): unknown => {
+    if (typeof value === 'string') return scrub(value);
+    if (Array.isArray(value)) return value.map(walk);
+    if (value !== null && typeof value === 'object') {
+      // fromEntries defines each key, so a "__proto__" key stays a key.
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [scrub(k), walk(v)]));
+    }
+    return value;
+  };
+  const clean = walk(doc);
+  // Untouched lines are written as pino wrote them (numbers beyond 2^53 included).
+  if (!changed) return line;
+  return `${JSON.stringify(clean)}${line.endsWith('\n') ? '\n' : ''}`;
+}
+
+function scrubText(text: string): string {
+  return maskUrlCredentials(text.replace(SLACK_TOKEN, '[redacted]').replace(BEARER, '$1[redacted]'));
 }
 
 export function createLogger(
