@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { readEnv } from '../../src/config/env.js';
 import { defaultsSchema } from '../../src/config/inventory-schema.js';
+import { parseRedisUrl } from '../../src/config/redis-url.js';
 
 // What this checks, honestly: Docker cannot run on the development or CI machines, so this
 // reads docker-compose.yml, the Dockerfile, .dockerignore and .env.example as text and YAML and
@@ -33,6 +34,8 @@ const compose = parse(read('docker-compose.yml'), { merge: true }) as {
   volumes: Record<string, unknown>;
 };
 const { redis, bot, worker } = compose.services as Record<'redis' | 'bot' | 'worker', Service>;
+/** How the file names the Redis password: required, never defaulted. */
+const REQUIRED_PASSWORD = `\${REDIS_PASSWORD:?set REDIS_PASSWORD in .env, e.g. openssl rand -hex 32}`;
 
 /** Bind mounts as [source, target, mode]. */
 const mounts = (service: Service) => (service.volumes ?? []).map((v) => v.split(':'));
@@ -63,12 +66,34 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('reads the environment from .env and points both processes at the compose Redis', () => {
+  it('reads the environment from .env and points both processes at the compose Redis, with its password', () => {
     for (const service of [bot, worker]) {
       expect(service.env_file).toBe('.env');
-      expect(service.environment?.REDIS_URL).toBe('redis://redis:6379');
+      expect(service.environment?.REDIS_URL).toBe(`redis://:${REQUIRED_PASSWORD}@redis:6379`);
       expect(service.environment?.LVS_INVENTORY).toBe('/etc/lvs-chatops/inventory.yml');
     }
+  });
+
+  it('runs Redis with requirepass from REDIS_PASSWORD, and will not start anything without it', () => {
+    // ${VAR:?message}: compose stops with the message when VAR is unset or empty. Every use of
+    // the password is this form, so no service starts with an empty password.
+    expect(REQUIRED_PASSWORD).toMatch(/^\$\{REDIS_PASSWORD:\?.*openssl rand -hex 32\}$/);
+    const args = redis.command ?? [];
+    expect(args[args.indexOf('--requirepass') + 1]).toBe(REQUIRED_PASSWORD);
+    // The health check's redis-cli authenticates through REDISCLI_AUTH.
+    expect(redis.environment?.REDISCLI_AUTH).toBe(REQUIRED_PASSWORD);
+    const text = read('docker-compose.yml');
+    expect(text.match(/\$\{REDIS_PASSWORD[^}]*\}/g)).toEqual(Array(3).fill(REQUIRED_PASSWORD));
+  });
+
+  it('gives the bot and the worker a REDIS_URL they read as carrying that password', () => {
+    const password = 'a3f1c09b7e'.repeat(6);
+    const url = (bot.environment?.REDIS_URL ?? '').replace(REQUIRED_PASSWORD, password);
+    const env = readEnv({ REDIS_URL: url });
+    const target = parseRedisUrl(env.REDIS_URL);
+    expect(target.ok && target.value.kind === 'standalone' && new URL(target.value.url).password).toBe(
+      password,
+    );
   });
 
   it('mounts the inventory read-only where LVS_INVENTORY points, and the SSH key read-only for workers only', () => {
@@ -126,10 +151,11 @@ describe('.env.example', () => {
     .filter((l) => /^[A-Z_]+=/.test(l))
     .map((l) => l.split('=', 2) as [string, string]);
 
-  it('names every CONTRACT §2 variable, each with a comment above it', () => {
+  it('names every variable of the environment, and the compose Redis password, each with a comment above it', () => {
     const contract = [
       'LVS_INVENTORY',
       'REDIS_URL',
+      'REDIS_PASSWORD',
       'SLACK_BOT_TOKEN',
       'SLACK_SIGNING_SECRET',
       'SLACK_APP_TOKEN',
