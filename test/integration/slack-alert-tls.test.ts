@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { monAlertSchema } from '../../src/ingest/schemas/mon-alert.js';
 import {
   IngestPeer,
@@ -128,6 +128,34 @@ describe('slack.alert over https', () => {
     expect(missing.stderr).toMatch(/LVS_CHATOPS_CA_FILE .*no-such-ca\.pem cannot be read/);
     expect(peer.received).toHaveLength(before);
     expect(await spooledIds()).toHaveLength(1);
+  });
+});
+
+describe('slack.alert over https, when the bot is busy or hung', () => {
+  // An empty spool: what the tests above left waiting is theirs.
+  beforeEach(() => rm(join(dir.path, 'spool'), { recursive: true, force: true }));
+
+  it('keeps the alert while the bot answers 503, and sends it once it answers 202', async () => {
+    const before = peer.accepted.length;
+    peer.respond = () => 503;
+    const busy = await asMon({ LVS_CHATOPS_CA_FILE: certFile });
+    expect(busy.code).toBe(0);
+    expect(busy.stderr).toMatch(/the bot is busy \(503 Service Unavailable\); 1 alert\(s\) wait in /);
+    peer.respond = () => 202;
+    expect((await asMon({ LVS_CHATOPS_CA_FILE: certFile })).stderr).toBe('');
+    expect(peer.accepted).toHaveLength(before + 2);
+    expect(await spooledIds()).toEqual([]);
+  });
+
+  it('gives up on a bot that never answers, after its timeout, and keeps the alert', async () => {
+    peer.respond = () => 'hang';
+    const hung = await asMon({ LVS_CHATOPS_CA_FILE: certFile, LVS_CHATOPS_TIMEOUT: '1' });
+    peer.respond = () => 202;
+    expect(hung.code).toBe(0);
+    expect(hung.stderr).toMatch(/did not answer/);
+    expect(await spooledIds()).toHaveLength(1);
+    expect((await asMon({ LVS_CHATOPS_CA_FILE: certFile })).code).toBe(0);
+    expect(await spooledIds()).toEqual([]);
   });
 });
 
