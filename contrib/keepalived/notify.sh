@@ -371,6 +371,8 @@ drain_once() {
 }
 
 drain() {
+	# --flush with no spool yet: nothing waits.
+	[ -d "$SPOOL" ] || return 0
 	if ! command -v flock >/dev/null 2>&1; then
 		say 'flock (util-linux) is missing: sending without the drain lock'
 		drain_once
