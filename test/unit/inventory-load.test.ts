@@ -18,12 +18,13 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
  * after; glibc changes it in every thread, libuv's file reads included.
  */
 async function unprivileged<T>(read: () => Promise<T>): Promise<T> {
-  if (process.getuid?.() !== 0) return read();
-  process.seteuid('nobody');
+  const seteuid = process.seteuid;
+  if (process.getuid?.() !== 0 || seteuid === undefined) return read();
+  seteuid('nobody');
   try {
     return await read();
   } finally {
-    process.seteuid(0);
+    seteuid(0);
   }
 }
 
