@@ -34,7 +34,9 @@ import {
  * - nothing polls: a sorted set would need every process to poll it and take a lock per entry,
  *   which is what BullMQ's delayed set already does, with stalled-job recovery included;
  * - a rerun of a stalled job (its worker died after posting) would post again, so each step
- *   also takes a marker (SET NX) before it posts: at most one message per step.
+ *   also takes a marker (SET NX) before it posts: at most one message per step. A post Slack
+ *   refuses gives the marker back, and BullMQ's retry (with backoff) posts it: the Slack client
+ *   does not retry or wait out a rate limit itself, so a stopping bot never waits on one.
  * An ack or a resolve does not remove the pending job: the job reads the incident when it
  * fires and does nothing unless it is still open and unacknowledged (shouldEscalate). That is
  * simpler than cancelling and is right even when the ack lands while the job runs.
@@ -180,8 +182,9 @@ export class Escalations {
     await this.queue.add(data.kind, data, {
       jobId: id,
       delay: Math.max(0, data.dueAt - this.now()),
-      // 1+2+4+8+16+32 s: covers NO_THREAD_WAIT_MS and a Slack that is briefly down.
-      attempts: 7,
+      // 1 s doubling to 17 min, 34 min in all: covers NO_THREAD_WAIT_MS, and a Slack that is
+      // down or rate limits as long as Slack's own client would have kept trying.
+      attempts: 12,
       backoff: { type: 'exponential', delay: 1_000 },
       removeOnComplete: { age: 7 * 86_400 },
       removeOnFail: { age: 30 * 86_400 },
@@ -233,7 +236,13 @@ export class Escalations {
           ? escalationText(incident, steps, data.n, now, this.inventory().slack)
           : reminderText(incident, steps, now, this.inventory().slack);
       const thread = ref.ts;
-      await this.opts.post({ channel: home, text: words.text, ...(thread && { thread_ts: thread }) });
+      try {
+        await this.opts.post({ channel: home, text: words.text, ...(thread && { thread_ts: thread }) });
+      } catch (error) {
+        // Slack refused it (a 429, a 5xx, down): nothing was posted, so the retry posts it.
+        await this.connection.del(marker);
+        throw error;
+      }
       const stepChannel = data.kind === 'step' ? steps[data.n]!.channel : home;
       if (stepChannel !== home) await this.opts.post({ channel: stepChannel, text: words.text });
       await this.record(incident, data, words.note, now);
