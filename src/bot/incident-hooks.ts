@@ -1,4 +1,4 @@
-import { WebClient } from '@slack/web-api';
+import { LogLevel, WebClient } from '@slack/web-api';
 import type { Env } from '../config/env.js';
 import type { Inventory } from '../config/inventory.js';
 import type { PipelineParts } from '../ingest/alert-pipeline.js';
@@ -29,7 +29,16 @@ export interface IncidentHooks {
  */
 export function incidentHooks(parts: PipelineParts, opts: IncidentHooksOptions): IncidentHooks {
   const { env, inventory, logger } = opts;
-  const slack = new WebClient(env.SLACK_BOT_TOKEN, { slackApiUrl: env.SLACK_API_URL });
+  // Fails fast, as the notifier's client: the escalation job retries with backoff. The client's
+  // own retries (up to 30 minutes, rate limits waited out inside the job) kept a stopping bot
+  // waiting on its running jobs.
+  const slack = new WebClient(env.SLACK_BOT_TOKEN, {
+    slackApiUrl: env.SLACK_API_URL,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 10_000,
+    logLevel: LogLevel.ERROR,
+  });
   const escalations = new Escalations({
     redisUrl: env.REDIS_URL,
     keys: parts.keys,

@@ -199,7 +199,7 @@ export interface Policy {
     minWeightFraction: number;
   };
   auto: AutoAction[];
-  /** In order; each step's `after` counts from the previous step (the first from the incident's start). */
+  /** In order; each step's `after` counts from the previous step (the first from when the bot learned of the incident). */
   escalation: EscalationStep[];
   /** Reminders in the thread of an incident still open after this long, and every as long again. */
   remindEvery: number;

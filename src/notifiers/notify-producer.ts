@@ -58,9 +58,13 @@ export class NotifyProducer {
    */
   async incidentChanged(incident: Incident, channels: readonly string[], opened: boolean): Promise<void> {
     if (opened) {
+      // A storm is many incidents reaching the channel at once: counted by when they open here,
+      // not by their events' own times (a replayed log or spooled alerts from an hour ago are
+      // as many messages now).
+      const now = Date.now();
       await Promise.all(
         channels.map((c) =>
-          this.store.noteOpened(incident.cluster, c, incident.id, incident.openedAt, this.stormWindowMs * 2),
+          this.store.noteOpened(incident.cluster, c, incident.id, now, this.stormWindowMs * 2),
         ),
       );
     }

@@ -44,7 +44,7 @@ async function setup(inv: Inventory, bots = 1) {
   const slack = await startAlertSlack();
   cleanups.push(() => slack.close());
   const running: RunningBot[] = [];
-  for (let i = 0; i < bots; i++) {
+  const launch = async (i: number) => {
     const bot = await startBot({
       env: readEnv({
         INGEST_TOKEN,
@@ -60,13 +60,15 @@ async function setup(inv: Inventory, bots = 1) {
     });
     cleanups.push(() => bot.close());
     running.push(bot);
-  }
+    return bot;
+  };
+  for (let i = 0; i < bots; i++) await launch(i);
   slack.setApp({ requestUrl: `http://127.0.0.1:${running[0]!.port}/slack/events` });
   const store = new IncidentStore(ctx.redis, new Keys(ctx.prefix));
   const res = await post(`http://127.0.0.1:${running[0]!.port}`, '/hooks/mon', monBody({ server: 2 }));
   expect(res.status).toBe(202);
   const incident = await until(async () => (await store.open('lab'))[0], 20_000, 'the incident');
-  return { ctx, slack, bots: running, store, incident };
+  return { ctx, slack, bots: running, store, incident, launch };
 }
 
 /** Every bot message of a channel, top level and thread replies. */
@@ -197,6 +199,25 @@ describe('escalation of unacknowledged incidents', () => {
       20_000,
       'the reminder on the timeline',
     );
+  });
+
+  it('a step Slack rate-limits is posted once Slack takes it, and a bot stopping meanwhile does not wait for it', async () => {
+    const { slack, bots, launch } = await setup(inventory(2_000, 120_000));
+    await slack.waitForMessage('C0LVSOPS', (m) => JSON.stringify(m.blocks).includes('lvs_ack'), 20_000);
+    slack.faults.rateLimit('chat.postMessage', { duration: 600_000, retryAfter: 600 });
+    await until(
+      () =>
+        slack.calls('chat.postMessage').some((c) => c.status === 429 && String(c.args.text).includes(ONCALL)),
+      30_000,
+      'the step to be refused with 429',
+    );
+    // Slack said to come back in 10 minutes: the bot stops now all the same (the test's
+    // timeout would end a close that waited).
+    await bots[0]!.close();
+    slack.faults.clear();
+    await launch(0);
+    await until(() => texts(slack, 'C0LVSOPS').some((t) => t.includes(ONCALL)), 60_000, 'the step posted');
+    expect(texts(slack, 'C0LVSOPS').filter((t) => t.includes(ONCALL))).toHaveLength(1);
   });
 
   it('two bot processes escalate once', async () => {

@@ -229,6 +229,32 @@ describe('Slack notifier', () => {
       20_000,
     );
   });
+
+  it('lists a storm of alerts an hour old in a digest too (a storm is counted by when they arrive)', async () => {
+    const url = await start({ storm: { threshold: 5, windowMs: 60_000 } });
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    for (let server = 1; server <= 30; server++) {
+      const alert = monBody({ server });
+      alert.time = hourAgo.toISOString();
+      (alert.mon as { time: number }).time = Math.floor(hourAgo.getTime() / 1000);
+      expect((await post(url, '/hooks/mon', alert)).status).toBe(202);
+    }
+    const ids = await until(
+      async () => {
+        const open = await pipeline.incidents.open('lab');
+        return open.length === 30 ? open.map((i) => i.id) : undefined;
+      },
+      20_000,
+      '30 incidents',
+    );
+    const digest = await slack.waitForMessage(
+      'C0LVSOPS',
+      (m) => m.text.startsWith('Alert storm in lab'),
+      20_000,
+    );
+    await until(() => ids.every((id) => shownIn(slack, id)), 30_000, 'every incident in a message');
+    expect(botMessages(slack, 'C0LVSOPS').filter((m) => m.ts !== digest.ts).length).toBeLessThanOrEqual(6);
+  });
 });
 
 /** Whether the incident id is in its own message or listed in a digest. */

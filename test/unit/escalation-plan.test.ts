@@ -1,10 +1,13 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   episodeStart,
   escalationText,
   mentionOf,
+  nextDueAt,
   reminderDueAt,
   reminderText,
+  scheduleStart,
   shouldEscalate,
   shouldRemind,
   stepDueAt,
@@ -54,8 +57,24 @@ function incident(over: Partial<Incident> & { ack?: unknown } = {}): Incident {
   } as Incident;
 }
 
+/**
+ * When a chain of jobs fires (each due `spacing` after the one before, the first at
+ * `firstDue`) for a worker that runs from `back` on and takes `latency` to fire a due job:
+ * the firing times up to `until`.
+ */
+function fire(firstDue: number, spacing: number, back: number, until: number, latency = 0): number[] {
+  const fired: number[] = [];
+  let due = firstDue;
+  for (;;) {
+    const at = Math.max(due, back) + latency;
+    if (at > until) return fired;
+    fired.push(at);
+    due = nextDueAt(due, spacing, at);
+  }
+}
+
 describe('escalation schedule', () => {
-  it("each step's time counts from the one before, the first from the incident's start", () => {
+  it("each step's time counts from the one before, the first from the schedule's start", () => {
     expect(stepDueAt(steps, T0, 0)).toBe(T0 + 10 * MIN);
     expect(stepDueAt(steps, T0, 1)).toBe(T0 + 30 * MIN);
     expect(stepDueAt(steps, T0, 2)).toBeUndefined();
@@ -64,6 +83,56 @@ describe('escalation schedule', () => {
   it('reminders come every remindEvery after the start', () => {
     expect(reminderDueAt(T0, 4 * 60 * MIN, 1)).toBe(T0 + 4 * 60 * MIN);
     expect(reminderDueAt(T0, 4 * 60 * MIN, 3)).toBe(T0 + 12 * 60 * MIN);
+  });
+
+  it('an incident the bot learned of long after it opened counts from when the bot learned of it', () => {
+    // A heartbeat log of 2003 replayed now: nobody saw the incident before the bot posted it.
+    const opened = Date.UTC(2003, 0, 15, 18, 8, 2);
+    const learned = NOW;
+    const from = scheduleStart(learned, learned + 200);
+    expect(from).toBe(learned);
+    expect(stepDueAt(steps, from, 0)).toBe(learned + 10 * MIN);
+    expect(stepDueAt(steps, from, 1)).toBe(learned + 30 * MIN);
+    expect(reminderDueAt(from, 4 * 60 * MIN, 1)).toBe(learned + 4 * 60 * MIN);
+    expect(stepDueAt(steps, from, 0)).toBeGreaterThan(opened + 23 * 365 * 24 * 60 * MIN);
+    // A receivedAt ahead of this machine's clock does not put the schedule off.
+    expect(scheduleStart(NOW + 60 * MIN, NOW)).toBe(NOW);
+  });
+
+  it('a step or reminder that fires on time leaves the next where the plan puts it', () => {
+    const due = stepDueAt(steps, T0, 0)!;
+    expect(nextDueAt(due, steps[1]!.after, due + 250)).toBe(stepDueAt(steps, T0, 1));
+    const remind = reminderDueAt(T0, 4 * 60 * MIN, 1);
+    expect(nextDueAt(remind, 4 * 60 * MIN, remind + 3_000)).toBe(reminderDueAt(T0, 4 * 60 * MIN, 2));
+  });
+
+  it('a schedule that fell behind sends one late message, then goes on at its usual pace', () => {
+    // No bot ran from T0 + 1 min until T0 + 10 h: reminders every 20 min were all missed.
+    const every = 20 * MIN;
+    const back = T0 + 10 * 60 * MIN;
+    const fired = fire(reminderDueAt(T0, every, 1), every, back, back + 2 * 60 * MIN);
+    expect(fired).toEqual([0, 1, 2, 3, 4, 5, 6].map((k) => back + k * every));
+  });
+
+  it('sends one late message at most, however far behind the schedule fell, and then keeps its spacing', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1_000, max: 24 * 60 * MIN }),
+        fc.integer({ min: 0, max: 30 * 365 * 24 * 60 * MIN }),
+        fc.integer({ min: 0, max: 60_000 }),
+        (spacing, behind, latency) => {
+          const firstDue = T0 + spacing;
+          const back = firstDue + behind;
+          const fired = fire(firstDue, spacing, back, back + latency + 10 * spacing, latency);
+          expect(fired.length).toBeGreaterThan(0);
+          // Only the first firing may be for a time that passed while nothing ran.
+          expect(fired.slice(1).filter((t) => t - latency < back)).toEqual([]);
+          for (let i = 2; i < fired.length; i++) {
+            expect(fired[i]! - fired[i - 1]!).toBeGreaterThanOrEqual(spacing);
+          }
+        },
+      ),
+    );
   });
 
   it('a reopened incident counts from its reopening (a new episode)', () => {

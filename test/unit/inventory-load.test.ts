@@ -12,6 +12,22 @@ const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/inventory/$
 const scratch = mkdtempSync(join(tmpdir(), 'lvs-inventory-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+/**
+ * Runs `read` as the user nobody when the tests run as root (as they do in CI), since root
+ * reads a file whatever its mode says. Only the effective uid changes, so root takes it back
+ * after; glibc changes it in every thread, libuv's file reads included.
+ */
+async function unprivileged<T>(read: () => Promise<T>): Promise<T> {
+  const seteuid = process.seteuid;
+  if (process.getuid?.() !== 0 || seteuid === undefined) return read();
+  seteuid('nobody');
+  try {
+    return await read();
+  } finally {
+    seteuid(0);
+  }
+}
+
 /** The 1-based line of the nth line of `text` containing `needle`. */
 function lineOf(text: string, needle: string, nth = 1): number {
   const lines = text.split('\n').flatMap((l, i) => (l.includes(needle) ? [i + 1] : []));
@@ -252,13 +268,21 @@ describe('files that are not an inventory', () => {
     expect(!result.ok && result.error[0]?.message).toMatch(/is a directory/);
   });
 
-  // Skipped as root (this machine's CI user): root reads a mode-000 file, so there is no EACCES to see.
-  it.skipIf(process.getuid?.() === 0)('says an unreadable file is unreadable', async () => {
-    const file = join(scratch, 'secret.yml');
-    writeFileSync(file, EXAMPLE);
-    chmodSync(file, 0o000);
-    const result = await loadInventory(file);
-    expect(!result.ok && result.error[0]?.message).toMatch(/permission denied/);
+  it('says an unreadable file is unreadable', async () => {
+    // Its own directory, open to everyone: the refusal must be the file's mode, not the path's.
+    const dir = mkdtempSync(join(tmpdir(), 'lvs-inventory-modes-'));
+    try {
+      chmodSync(dir, 0o755);
+      const file = join(dir, 'secret.yml');
+      writeFileSync(file, EXAMPLE);
+      chmodSync(file, 0o644);
+      expect((await unprivileged(() => loadInventory(file))).ok).toBe(true);
+      chmodSync(file, 0o000);
+      const result = await unprivileged(() => loadInventory(file));
+      expect(!result.ok && result.error[0]?.message).toMatch(/secret\.yml: permission denied/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports YAML syntax errors with their line', () => {

@@ -23,25 +23,50 @@ export function ackOf(incident: Incident): AckView | undefined {
 
 /**
  * The start of the incident's current episode: it opened, or it reopened (the same incident
- * coming back within the reopen window). Escalation counts from here, and a reopened incident
- * escalates again, so the episode is part of every escalation job's id.
+ * coming back within the reopen window), as the event says. A reopened incident escalates
+ * again, so the episode is part of every escalation job's id; its schedule counts from when the
+ * bot learned of the episode (scheduleStart), which for a late event is much later.
  */
 export function episodeStart(incident: Incident): number {
   const reopened = incident.timeline.filter((t) => t.type === 'reopened').at(-1);
   return reopened ? Math.max(reopened.at, incident.openedAt) : incident.openedAt;
 }
 
-/** When step `n` (0-based) is due: each step's `after` counts from the one before. */
-export function stepDueAt(steps: readonly EscalationStep[], start: number, n: number): number | undefined {
+/**
+ * When the schedule of an episode counts from: when the bot learned of it, not when it
+ * happened. Most events arrive within seconds of happening, but a heartbeat log replayed from
+ * its start or an alert held in mon's spool arrives long after; counting from the event's own
+ * time would make every step and every reminder of its years "due" at once, though nobody
+ * could have acknowledged what nobody had been shown. `learnedAt` is the ingest's time of the
+ * event that opened or reopened the episode (never later than now).
+ */
+export function scheduleStart(learnedAt: number, now: number): number {
+  return Math.min(learnedAt, now);
+}
+
+/** When step `n` (0-based) is due: each step's `after` counts from the one before, the first from `from` (scheduleStart). */
+export function stepDueAt(steps: readonly EscalationStep[], from: number, n: number): number | undefined {
   if (n < 0 || n >= steps.length) return undefined;
-  let at = start;
+  let at = from;
   for (let i = 0; i <= n; i++) at += steps[i]!.after;
   return at;
 }
 
-/** When reminder `n` (1-based) is due: every `remindEvery` after the episode started. */
-export function reminderDueAt(start: number, remindEvery: number, n: number): number {
-  return start + remindEvery * Math.max(1, n);
+/** When reminder `n` (1-based) is due: every `remindEvery` after `from` (scheduleStart). */
+export function reminderDueAt(from: number, remindEvery: number, n: number): number {
+  return from + remindEvery * Math.max(1, n);
+}
+
+/**
+ * When the next step or reminder is due, once the one before (due at `previousDue`) fired at
+ * `firedAt`: `spacing` after the one before was due, as planned; but when that time has
+ * already passed (the one before fired late: no bot was running, Slack was down), `spacing`
+ * after it fired. So a schedule that fell behind sends one late message (the catch-up) and
+ * goes on at its usual pace from there, never a burst of everything it missed.
+ */
+export function nextDueAt(previousDue: number, spacing: number, firedAt: number): number {
+  const planned = previousDue + spacing;
+  return planned > firedAt ? planned : firedAt + spacing;
 }
 
 export type EscalationVerdict =

@@ -13,8 +13,10 @@ import type { NotificationStore } from '../../store/notification-store.js';
 import {
   episodeStart,
   escalationText,
+  nextDueAt,
   reminderDueAt,
   reminderText,
+  scheduleStart,
   shouldEscalate,
   shouldRemind,
   stepDueAt,
@@ -32,12 +34,20 @@ import {
  * - nothing polls: a sorted set would need every process to poll it and take a lock per entry,
  *   which is what BullMQ's delayed set already does, with stalled-job recovery included;
  * - a rerun of a stalled job (its worker died after posting) would post again, so each step
- *   also takes a marker (SET NX) before it posts: at most one message per step.
+ *   also takes a marker (SET NX) before it posts: at most one message per step. A post Slack
+ *   refuses gives the marker back, and BullMQ's retry (with backoff) posts it: the Slack client
+ *   does not retry or wait out a rate limit itself, so a stopping bot never waits on one.
  * An ack or a resolve does not remove the pending job: the job reads the incident when it
  * fires and does nothing unless it is still open and unacknowledged (shouldEscalate). That is
  * simpler than cancelling and is right even when the ack lands while the job runs.
  *
  * Completed jobs are kept (not removed) for a week, so a late `add` of the same id stays a no-op.
+ *
+ * Time: the schedule counts from when the bot learned of the episode (the ingest's time of its
+ * event), not the event's own time, and each job carries when it was due: the next one is due
+ * its spacing later, or, when that has passed already, its spacing after the late one fired
+ * (escalation-plan.ts nextDueAt). A replayed log or a spooled alert from long ago, or a
+ * restart after hours without a bot, sends at most one late message per kind, never a burst.
  */
 export const ESCALATION_QUEUE = 'escalations';
 
@@ -53,6 +63,8 @@ const jobDataSchema = z.strictObject({
   kind: z.enum(['step', 'remind']),
   /** Step index (0-based) or reminder number (1-based). */
   n: z.number().int().nonnegative(),
+  /** When it was due (epoch ms); the next is due from here. Absent in jobs queued before it was kept. */
+  dueAt: z.number().int().nonnegative().optional(),
 });
 type EscalationJob = z.infer<typeof jobDataSchema>;
 
@@ -125,13 +137,18 @@ export class Escalations {
   /** The hook the event processor calls after each event: an open incident gets its first step and reminder scheduled. */
   hook(): EscalationHook {
     return {
-      afterApply: async (_event, incident) => {
-        if (incident.state === 'open') await this.schedule(incident);
+      afterApply: async (event, incident) => {
+        // The episode's jobs are queued by its first event (later ones find them queued): when
+        // the ingest took that event is when the bot learned of the episode.
+        if (incident.state === 'open') await this.schedule(incident, event.receivedAt);
       },
     };
   }
 
-  /** At start-up: incidents that opened while no bot ran (or before this version) are scheduled too. */
+  /**
+   * At start-up: incidents that opened while no bot ran (or before this version) are scheduled
+   * too, counting from now (an incident whose jobs are queued already keeps them).
+   */
   async sweep(): Promise<number> {
     let n = 0;
     for (const cluster of this.inventory().clusters) {
@@ -143,25 +160,31 @@ export class Escalations {
     return n;
   }
 
-  /** Schedules step 0 and the first reminder of the incident's episode; idempotent. */
-  async schedule(incident: Incident): Promise<void> {
+  /**
+   * Schedules step 0 and the first reminder of the incident's episode, counting from
+   * `learnedAt` (when the bot learned of the episode; default now); idempotent.
+   */
+  async schedule(incident: Incident, learnedAt: number = this.now()): Promise<void> {
     const cluster = this.cluster(incident.cluster);
     if (!cluster) return;
     const episode = episodeStart(incident);
+    const from = scheduleStart(learnedAt, this.now());
     const base = { v: 1 as const, cluster: cluster.name, incident: incident.id, episode };
-    const first = stepDueAt(cluster.policy.escalation, episode, 0);
-    if (first !== undefined) await this.add({ ...base, kind: 'step', n: 0 }, first);
-    await this.add({ ...base, kind: 'remind', n: 1 }, reminderDueAt(episode, cluster.policy.remindEvery, 1));
+    const first = stepDueAt(cluster.policy.escalation, from, 0);
+    if (first !== undefined) await this.add({ ...base, kind: 'step', n: 0, dueAt: first });
+    const remind = reminderDueAt(from, cluster.policy.remindEvery, 1);
+    await this.add({ ...base, kind: 'remind', n: 1, dueAt: remind });
   }
 
-  private async add(data: EscalationJob, dueAt: number): Promise<void> {
+  private async add(data: EscalationJob & { dueAt: number }): Promise<void> {
     // BullMQ refuses ':' in custom ids; incident ids and cluster names never hold '|'.
     const id = ['esc', data.cluster, data.incident, data.episode, data.kind, data.n].join('|');
     await this.queue.add(data.kind, data, {
       jobId: id,
-      delay: Math.max(0, dueAt - this.now()),
-      // 1+2+4+8+16+32 s: covers NO_THREAD_WAIT_MS and a Slack that is briefly down.
-      attempts: 7,
+      delay: Math.max(0, data.dueAt - this.now()),
+      // 1 s doubling to 17 min, 34 min in all: covers NO_THREAD_WAIT_MS, and a Slack that is
+      // down or rate limits as long as Slack's own client would have kept trying.
+      attempts: 12,
       backoff: { type: 'exponential', delay: 1_000 },
       removeOnComplete: { age: 7 * 86_400 },
       removeOnFail: { age: 30 * 86_400 },
@@ -192,10 +215,12 @@ export class Escalations {
     const now = this.now();
     const home = cluster.slack.channel;
     const ref = await this.opts.notifications.ref(cluster.name, incident.id, home);
+    // Jobs queued before `dueAt` was kept counted from the episode's own time.
     const dueAt =
-      data.kind === 'step'
+      data.dueAt ??
+      (data.kind === 'step'
         ? (stepDueAt(steps, data.episode, data.n) ?? now)
-        : reminderDueAt(data.episode, cluster.policy.remindEvery, data.n);
+        : reminderDueAt(data.episode, cluster.policy.remindEvery, data.n));
     // The ping belongs in the incident message's thread: when the notifier has not posted that
     // message yet (a busy channel), wait for it a little (BullMQ retries with backoff) rather
     // than ping beside it; after a minute, or for an incident shown in a storm digest, post
@@ -211,7 +236,13 @@ export class Escalations {
           ? escalationText(incident, steps, data.n, now, this.inventory().slack)
           : reminderText(incident, steps, now, this.inventory().slack);
       const thread = ref.ts;
-      await this.opts.post({ channel: home, text: words.text, ...(thread && { thread_ts: thread }) });
+      try {
+        await this.opts.post({ channel: home, text: words.text, ...(thread && { thread_ts: thread }) });
+      } catch (error) {
+        // Slack refused it (a 429, a 5xx, down): nothing was posted, so the retry posts it.
+        await this.connection.del(marker);
+        throw error;
+      }
       const stepChannel = data.kind === 'step' ? steps[data.n]!.channel : home;
       if (stepChannel !== home) await this.opts.post({ channel: stepChannel, text: words.text });
       await this.record(incident, data, words.note, now);
@@ -220,17 +251,18 @@ export class Escalations {
         data.kind === 'step' ? 'incident escalated' : 'incident reminder sent',
       );
     }
-    // The next one, counted from this episode's start (a no-op when it is already queued).
+    // The next one, its spacing after this one was due, or after now when that has passed (a
+    // no-op when it is already queued).
     const base = { v: 1 as const, cluster: data.cluster, incident: data.incident, episode: data.episode };
     if (data.kind === 'step') {
-      const next = stepDueAt(steps, data.episode, data.n + 1);
-      if (next !== undefined) await this.add({ ...base, kind: 'step', n: data.n + 1 }, next);
+      const next = steps[data.n + 1];
+      if (next !== undefined) {
+        const due = nextDueAt(dueAt, next.after, this.now());
+        await this.add({ ...base, kind: 'step', n: data.n + 1, dueAt: due });
+      }
     } else {
-      const n = data.n + 1;
-      await this.add(
-        { ...base, kind: 'remind', n },
-        reminderDueAt(data.episode, cluster.policy.remindEvery, n),
-      );
+      const due = nextDueAt(dueAt, cluster.policy.remindEvery, this.now());
+      await this.add({ ...base, kind: 'remind', n: data.n + 1, dueAt: due });
     }
     return first === 'OK' ? 'sent' : 'already sent';
   }
