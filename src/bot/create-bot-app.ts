@@ -86,7 +86,12 @@ export function createBotApp(opts: BotAppOptions): BotApp {
 
   const members = groupMembersCache(app, logger);
   const conversations = conversationsOf(
-    new WebClient(token, { ...app.webClientOptions, retryConfig: { retries: 0 }, timeout: 2_000 }),
+    new WebClient(token, {
+      ...app.webClientOptions,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      timeout: 2_000,
+    }),
   );
   const services: BotServices = { ...opts.services, members, conversations };
 
