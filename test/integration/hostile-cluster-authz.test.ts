@@ -5,12 +5,15 @@ import { type RunningBot, startBot } from '../../src/bot/start-bot.js';
 import { readEnv } from '../../src/config/env.js';
 import type { Inventory } from '../../src/config/inventory.js';
 import { loadInventory } from '../../src/config/load-inventory.js';
+import { makeSnapshot } from '../../src/core/policy/approval-snapshot.js';
 import { defaultSeedInput, type LocalSlack, startLocalSlack } from '../../src/localslack/index.js';
 import { createLogger } from '../../src/log/logger.js';
 import { JobProducer } from '../../src/queues/job-producer.js';
 import { bullPrefix, changesQueueName, TASKS_QUEUE } from '../../src/queues/queue-names.js';
 import { Keys } from '../../src/store/keys.js';
 import { SubscriptionStore } from '../../src/store/subscription-store.js';
+import type { Planner } from '../../src/workers/playbook-processor.js';
+import { PlaybookWorker } from '../../src/workers/playbook-worker.js';
 import { testRedis } from '../support/redis.js';
 import { freePort } from './ingest-own-redis.js';
 
@@ -282,5 +285,53 @@ describe('subscriptions are changes', () => {
     );
     expect(list).toContain('<#C0ONCALL>: everything of cluster prod · added by <@U0ALICE>');
     expect(list).toContain('sub-old: <#C0PROD>: failovers · added by unknown at unknown');
+  });
+});
+
+describe("a change asked outside its cluster's channels", () => {
+  it("posts its approval request in the target cluster's channel, where its approvers are, and tells the requester", async () => {
+    // A worker whose planner reads nothing: the plan is the point here, not the directors.
+    const planner: Planner = {
+      readsFor: () => [],
+      planFor: () => ({
+        playbook: 'drain',
+        cluster: 'prod',
+        title: 'Drain shop-2 from shop',
+        activeDirector: 'prod-lb1',
+        safety: [],
+        blockers: [],
+        steps: [],
+        snapshot: makeSnapshot(['-a -t 10.9.0.100:443 -r 10.9.1.12:443 -g -w 1']),
+        remember: [],
+        undo: null,
+        alreadyDone: false,
+        doneWhenPlanned: [],
+      }),
+    };
+    const worker = await PlaybookWorker.start({
+      connect: ctx.connect,
+      inventory,
+      logger: createLogger({ level: 'silent' }),
+      prefix: ctx.prefix,
+      planner,
+      name: 'authz-test-worker',
+    });
+    try {
+      await resetRateLimit();
+      const dm = slack.directMessageChannel('U0ALICE');
+      const res = await slack.command('/lvs drain shop-2', { user: 'U0ALICE', channel: dm });
+      expect(JSON.stringify(res.ack.body)).toContain('Planning: drain shop-2');
+      const later = await res.waitForResponse(undefined, 30_000);
+      expect(JSON.stringify(later.body)).toContain(
+        "Asked for approval in <#C0PROD>, cluster prod's channel, where its approvers are: Drain shop-2 from shop.",
+      );
+      const posted = await slack.waitForMessage('C0PROD', (m) =>
+        JSON.stringify(m.blocks).includes('lvs_approve'),
+      );
+      expect(posted.text).toContain('shop-2');
+      expect(slack.messages(dm).filter((m) => JSON.stringify(m.blocks).includes('lvs_approve'))).toEqual([]);
+    } finally {
+      await worker.close(0);
+    }
   });
 });
