@@ -176,9 +176,13 @@ export async function targetOf(
       return {
         need: 'change',
         action: `unsubscribe ${where}${command.id ? ` (${command.id})` : ''}`,
+        // One of a cluster since taken out of the inventory counts as covering every cluster.
         clusters: byName(
           inventory,
-          removed.flatMap((s) => coveredClusters(s, all)),
+          removed.flatMap((s) => {
+            const covered = coveredClusters(s, all);
+            return covered.length > 0 ? covered : all;
+          }),
         ),
       };
     }
