@@ -6,7 +6,7 @@ import type { Logger } from '../log/logger.js';
 import type { GroupMembers } from './access.js';
 import { boltLogger } from './bolt-logger.js';
 import { BotIdentity } from './bot-identity.js';
-import { type BotServices, handleCommand } from './commands/handle-command.js';
+import { type BotServices, type Conversations, handleCommand } from './commands/handle-command.js';
 import { renderAppHome } from './render/app-home.js';
 import { problem } from './reply.js';
 import { guardSlackRequests } from './slack-request-guard.js';
@@ -14,7 +14,7 @@ import { guardSlackRequests } from './slack-request-guard.js';
 export interface BotAppOptions {
   env: Env;
   logger: Logger;
-  services: Omit<BotServices, 'members'>;
+  services: Omit<BotServices, 'members' | 'conversations'>;
   /** Extra HTTP routes served beside /slack/events (the alert ingest, /healthz, /metrics). */
   routes?: CustomRoute[];
   /** Registers more listeners (approval buttons, the guided build) on the app. */
@@ -85,7 +85,15 @@ export function createBotApp(opts: BotAppOptions): BotApp {
   app.client = new WebClient(token, app.webClientOptions);
 
   const members = groupMembersCache(app, logger);
-  const services: BotServices = { ...opts.services, members };
+  const conversations = conversationsOf(
+    new WebClient(token, {
+      ...app.webClientOptions,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      timeout: 2_000,
+    }),
+  );
+  const services: BotServices = { ...opts.services, members, conversations };
 
   app.command('/lvs', async ({ command, ack, respond }) => {
     let outcome: Awaited<ReturnType<typeof handleCommand>>;
@@ -190,5 +198,43 @@ function groupMembersCache(app: App, logger: Logger): GroupMembers {
       logger.warn({ err, usergroup }, 'could not list the members of a user group');
       return hit?.users ?? [];
     }
+  };
+}
+
+/**
+ * What the authorization asks Slack about conversations. Asked with a client that does not
+ * retry and gives up after 2 s: the answer is needed within Slack's 3 s ack. Whether a
+ * conversation is an im of the bot's, and with whom, never changes: that answer is kept.
+ * Members are asked each time (only subscription changes need them).
+ */
+function conversationsOf(client: WebClient): Conversations {
+  const ims = new Map<string, string | undefined>();
+  return {
+    async imUser(channel) {
+      if (ims.has(channel)) return ims.get(channel);
+      let user: string | undefined;
+      try {
+        const res = await client.conversations.info({ channel });
+        const info = res.channel as { is_im?: boolean; user?: string } | undefined;
+        user = info?.is_im === true && typeof info.user === 'string' ? info.user : undefined;
+      } catch (err) {
+        // Not one the bot can see (a direct message between two people): not the bot's im.
+        if ((err as { data?: { error?: string } }).data?.error !== 'channel_not_found') throw err;
+        user = undefined;
+      }
+      if (ims.size > 10_000) ims.clear();
+      ims.set(channel, user);
+      return user;
+    },
+    async members(channel) {
+      const members: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const res = await client.conversations.members({ channel, limit: 1000, ...(cursor && { cursor }) });
+        members.push(...(res.members ?? []));
+        cursor = res.response_metadata?.next_cursor || undefined;
+      } while (cursor);
+      return members;
+    },
   };
 }

@@ -8,7 +8,6 @@ import type { Logger } from '../log/logger.js';
 import type { SilenceScheduler } from '../queues/silence-queue.js';
 import type { EventStore } from '../store/event-store.js';
 import type { SilenceStore } from '../store/silence-store.js';
-import { roleOf } from './access.js';
 import {
   type AckSilenceDeps,
   acknowledge,
@@ -83,15 +82,7 @@ export function registerIncidentActions(
             ? { name: 'drain', server: v.server!, remove: false, ...(v.vip && { vip: v.vip }) }
             : { name: 'remove', server: v.server!, ...(v.vip && { vip: v.vip }) };
       const user = body.user.id;
-      const cluster = s.inventory.clusters.find((c) => c.name === v.cluster);
-      if (!cluster || (await roleOf(cluster, user, s.members)) === 'viewer') {
-        await respond({
-          response_type: 'ephemeral',
-          replace_original: false,
-          text: `:warning: You are not an operator of cluster ${v.cluster}; nothing was asked.`,
-        });
-        return;
-      }
+      // The change handler decides by the button's target (its real server's cluster), as for /lvs.
       const outcome = await deps.change(s, { user, channel, text: '' }, command);
       await respond({ ...outcome.ack, replace_original: false });
       if (outcome.later) {

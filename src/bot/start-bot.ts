@@ -149,6 +149,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
       subscriptions: pipeline.subscriptions,
       incidents: pipeline.incidents,
       allow: userRateLimit(redis, { prefix, max: 20, windowSeconds: 60 }),
+      jobCluster: async (id) => (await jobs.get(id).catch(() => null))?.audit.cluster,
       logger,
       homeJobs: async () => {
         const recent = await jobs.recent(30);

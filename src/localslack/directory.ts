@@ -19,7 +19,7 @@ export interface ChannelRecord {
   isPrivate: boolean;
   isArchived: boolean;
   isGeneral: boolean;
-  /** A direct-message conversation between the bot and one user. */
+  /** A direct-message conversation: the bot's with one user (`imUser`), or two people's (no `imUser`). */
   isIm: boolean;
   imUser?: string;
   topic: string;
@@ -176,6 +176,33 @@ export class Directory {
       };
       this.channels.set(id, channel);
     }
+    return channel;
+  }
+
+  /**
+   * A direct-message conversation between two people, the bot not in it: Slack delivers a slash
+   * command typed there (its channel_id starts with D like the bot's own ims), but the bot
+   * cannot see the conversation (conversations.info answers channel_not_found).
+   */
+  directMessagesBetween(a: string, b: string, id: string): ChannelRecord {
+    const existing = [...this.channels.values()].find(
+      (c) => c.isIm && c.imUser === undefined && c.members.has(a) && c.members.has(b) && c.members.size === 2,
+    );
+    if (existing) return existing;
+    const channel: ChannelRecord = {
+      id,
+      name: id,
+      isPrivate: true,
+      isArchived: false,
+      isGeneral: false,
+      isIm: true,
+      topic: '',
+      purpose: '',
+      created: Math.floor(Date.now() / 1000),
+      creator: a,
+      members: new Set([a, b]),
+    };
+    this.channels.set(id, channel);
     return channel;
   }
 

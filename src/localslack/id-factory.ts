@@ -36,6 +36,11 @@ export class IdFactory {
     return randomUUID();
   }
 
+  /** A direct-message conversation's id (`D` and ten characters, as Slack's are). */
+  imId(): string {
+    return `D${pick(ALNUM, 10)}`;
+  }
+
   viewId(): string {
     return `V${pick(ALNUM, 10)}`;
   }

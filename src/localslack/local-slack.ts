@@ -295,6 +295,18 @@ export class LocalSlack {
     return this.directory.directMessages(this.user(userId).id).id;
   }
 
+  /**
+   * A direct-message conversation between two people (the bot not in it), opened on first use:
+   * commands typed there reach the app, which cannot see the conversation itself.
+   */
+  directMessageBetween(userA: string, userB: string): string {
+    const a = this.user(userA);
+    const b = this.user(userB);
+    if (a.id === b.id)
+      throw new LocalSlackError('invalid_options', 'a direct message between two people needs two');
+    return this.directory.directMessagesBetween(a.id, b.id, this.ids.imId()).id;
+  }
+
   /** Points deliveries at the app (its request URL, or Socket Mode), e.g. once it has started. */
   setApp(target: AppTarget): void {
     this.dispatcher.target = target;

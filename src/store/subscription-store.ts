@@ -54,7 +54,7 @@ export class SubscriptionStore {
       const parsed = subscriptionSchema.safeParse(JSON.parse(raw));
       if (parsed.success && (!channel || parsed.data.channel === channel)) subs.push(parsed.data);
     }
-    return subs.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+    return subs.sort((a, b) => (a.createdAt ?? 0) - (b.createdAt ?? 0) || a.id.localeCompare(b.id));
   }
 
   async channelsFor(subject: Subject, defaultChannel?: string): Promise<string[]> {

@@ -160,7 +160,9 @@ describe("another cluster's job id", () => {
         channel: 'C0LVSOPS',
       });
       const text = String((res.ack.body as { text: string }).text);
-      expect(text).toContain(`${jobId} is a job of cluster prod, and you are not one of its operators`);
+      expect(text).toContain(
+        `only operators of cluster \`prod\` (<@U0OTHER>, <@U0PRODLEAD>) can cancel ${jobId}`,
+      );
       expect((await jobs.get(jobId))?.audit.status).toBe('queued');
       expect(await rig.redis.exists(`${rig.prefix}:{jobs}:cancel:${jobId}`)).toBe(0);
 

@@ -19,7 +19,7 @@ afterAll(async () => {
   await rig?.dispose();
 });
 
-/** The form Slack posts for `/lvs subscribe kind=…` typed by U0OPERATOR in #lvs-ops. */
+/** The form Slack posts for `/lvs subscribe cluster=lab kind=…` typed by U0OPERATOR (lab's operator) in #lvs-ops. */
 function commandForm(text: string): string {
   return new URLSearchParams({
     token: 'verification-token-not-used',
@@ -56,13 +56,13 @@ async function subscribed(kind: string): Promise<boolean> {
 
 describe('Slack request signatures (HTTP mode)', () => {
   it('a correctly signed command is accepted (the control for the refusals below)', async () => {
-    const body = commandForm('subscribe kind=job');
+    const body = commandForm('subscribe cluster=lab kind=job');
     expect(await send(body, signRequest(SIGNING_SECRET, body, now()))).toBe(200);
     expect(await subscribed('job')).toBe(true);
   });
 
   it('refuses a request with no signature headers, or only one of them (401, no effect)', async () => {
-    const body = commandForm('subscribe kind=alert');
+    const body = commandForm('subscribe cluster=lab kind=alert');
     const signed = signRequest(SIGNING_SECRET, body, now());
     expect(await send(body, {})).toBe(401);
     expect(await send(body, { 'x-slack-request-timestamp': signed['x-slack-request-timestamp'] })).toBe(401);
@@ -71,7 +71,7 @@ describe('Slack request signatures (HTTP mode)', () => {
   });
 
   it('refuses a wrong signature: another secret, another body, another version, garbage (401, no effect)', async () => {
-    const body = commandForm('subscribe kind=alert');
+    const body = commandForm('subscribe cluster=lab kind=alert');
     const ts = now();
     const other = signRequest('not-the-signing-secret', body, ts);
     const otherBody = signRequest(SIGNING_SECRET, commandForm('help'), ts);
@@ -100,7 +100,7 @@ describe('Slack request signatures (HTTP mode)', () => {
   });
 
   it('refuses a stale request, signed more than 5 minutes ago (401, no effect)', async () => {
-    const body = commandForm('subscribe kind=alert');
+    const body = commandForm('subscribe cluster=lab kind=alert');
     for (const age of [301, 3600, 86_400 * 365]) {
       expect(await send(body, signRequest(SIGNING_SECRET, body, now() - age))).toBe(401);
     }
@@ -108,7 +108,7 @@ describe('Slack request signatures (HTTP mode)', () => {
   });
 
   it('refuses a request from the future, timestamped more than 5 minutes ahead (401, no effect)', async () => {
-    const body = commandForm('subscribe kind=alert');
+    const body = commandForm('subscribe cluster=lab kind=alert');
     for (const ahead of [301, 3600, 86_400 * 365]) {
       expect(await send(body, signRequest(SIGNING_SECRET, body, now() + ahead))).toBe(401);
     }
@@ -116,7 +116,7 @@ describe('Slack request signatures (HTTP mode)', () => {
   });
 
   it('refuses a timestamp that is not a number, even when signed over it (401, no effect)', async () => {
-    const body = commandForm('subscribe kind=alert');
+    const body = commandForm('subscribe cluster=lab kind=alert');
     for (const ts of ['abc', '', '1e99', '-1', 'NaN', 'Infinity']) {
       const signature = `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
       expect(await send(body, { 'x-slack-request-timestamp': ts, 'x-slack-signature': signature })).toBe(401);
@@ -146,7 +146,7 @@ describe('Slack request signatures (HTTP mode)', () => {
     }
     // Unsigned, the same bodies are refused as forgeries first.
     expect(await send('null', { 'content-type': 'application/json' })).toBe(401);
-    const body = commandForm('subscribe kind=failover');
+    const body = commandForm('subscribe cluster=lab kind=failover');
     expect(await send(body, signRequest(SIGNING_SECRET, body, now()))).toBe(200);
     expect(await subscribed('failover')).toBe(true);
   });

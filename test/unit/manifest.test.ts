@@ -46,6 +46,9 @@ describe('manifest.json', () => {
   it('asks for the scopes the bot calls need, and no admin scope', () => {
     const scopes: string[] = manifest.oauth_config.scopes.bot;
     for (const s of ['commands', 'chat:write', 'usergroups:read', 'users:read']) expect(scopes).toContain(s);
+    // conversations.info on an im (is /lvs typed in the requester's own DM with the bot?) and
+    // conversations.members on channels (may they subscribe it?).
+    for (const s of ['im:read', 'channels:read', 'groups:read']) expect(scopes).toContain(s);
     expect(scopes.some((s) => s.startsWith('admin'))).toBe(false);
     expect(manifest.features.app_home.home_tab_enabled).toBe(
       found(/app\.event\(\s*'(app_home_opened)'/g).length === 1,

@@ -10,7 +10,8 @@ import type { JobProducer } from '../../queues/job-producer.js';
 import type { PlaybookRequest } from '../../queues/job-schemas.js';
 import type { ApprovalRequest, ApprovalStore } from '../../store/approval-store.js';
 import type { FollowedJob, FollowedJobs } from '../../store/followed-jobs.js';
-import { roleOf } from '../access.js';
+import { channelServes, roleOf } from '../access.js';
+import { checkCommand } from '../command-target.js';
 import type { BotServices, CommandHandler, Outcome } from '../commands/handle-command.js';
 import { ephemeral, problem, type Reply } from '../reply.js';
 import { renderApprovalDecided, renderApprovalRequest } from './render-approval.js';
@@ -118,7 +119,10 @@ export class ChangeRequests {
   /** The handler for drain, undrain, remove, restore, weight, failback and remount. */
   handler(): CommandHandler {
     return async (services, inv, command): Promise<Outcome> => {
-      const change = command as ChangeCommand;
+      // Slash commands were checked already; buttons come here directly.
+      const check = await checkCommand(services, inv.user, inv.channel, command);
+      if (!check.allowed) return { ack: problem(check.reason) };
+      const change = check.command as ChangeCommand;
       const what = describe(change);
       let request: PlaybookRequest;
       let planJob: { jobId: string };
@@ -163,34 +167,42 @@ export class ChangeRequests {
       );
     }
     const cluster = services.inventory.clusters.find((c) => c.name === record.cluster)!;
+    // Asked in a DM or in another cluster's channel: the request goes where the cluster's
+    // approvers are, and its clicks count only there.
+    const posted = channelServes(cluster, channel) ? channel : cluster.slack.channel;
+    const elsewhere =
+      posted === channel ? '' : ` (posted in <#${posted}>, cluster ${cluster.name}'s channel)`;
     const needsApproval = cluster.policy.approval.required.includes(record.playbook) || plan.needsOverride;
     if (!needsApproval) {
       const run = await this.deps.jobs.requestRun(request, { user, via: 'slack', channel });
-      const ts = await this.deps.poster.post(channel, {
+      const ts = await this.deps.poster.post(posted, {
         text: `${plan.title}: queued as ${run.jobId}`,
         blocks: [
           { type: 'section', text: { type: 'mrkdwn', text: `*${plan.title}* queued as ${run.jobId}` } },
         ],
       });
-      await this.follow(channel, ts, run.jobId, null);
-      return ephemeral(`${plan.title}: no approval needed by the policy; running as ${run.jobId}.`);
+      await this.follow(posted, ts, run.jobId, null);
+      return ephemeral(
+        `${plan.title}: no approval needed by the policy; running as ${run.jobId}${elsewhere}.`,
+      );
     }
     const approval = await this.deps.approvals.create({
       cluster: cluster.name,
       request: request as Record<string, unknown>,
       requestedBy: user,
-      channel,
+      channel: posted,
       planJobId: record.id,
       snapshot: plan.snapshot,
       needsOverride: plan.needsOverride,
       title: plan.title,
       expiresAt: Date.now() + cluster.policy.approval.expiry,
     });
-    const ts = await this.deps.poster.post(channel, renderApprovalRequest(approval, plan.mrkdwn));
+    const ts = await this.deps.poster.post(posted, renderApprovalRequest(approval, plan.mrkdwn));
     await this.deps.approvals.update(approval.id, { ts });
-    this.scheduleExpiry(approval.id, channel, ts, cluster.policy.approval.expiry);
+    this.scheduleExpiry(approval.id, posted, ts, cluster.policy.approval.expiry);
     const who = cluster.policy.approval.twoPersonRule ? 'another approver' : 'an approver';
-    return ephemeral(`Asked for approval in <#${channel}>: ${plan.title}. It needs ${who}.`);
+    const there = posted === channel ? '' : `, cluster ${cluster.name}'s channel, where its approvers are`;
+    return ephemeral(`Asked for approval in <#${posted}>${there}: ${plan.title}. It needs ${who}.`);
   }
 
   /** Approve and Reject, with every check a click needs. */

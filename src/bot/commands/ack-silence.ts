@@ -15,7 +15,7 @@ import {
   silenceCovers,
   silenceTarget,
 } from '../../store/silence-store.js';
-import { clusterFor, roleOf } from '../access.js';
+import { authorize, clusterFor } from '../access.js';
 import { ephemeral, problem, type Reply } from '../reply.js';
 import type { BotServices, CommandHandler, Invocation } from './handle-command.js';
 
@@ -43,31 +43,15 @@ function clusterOfIncident(services: BotServices, id: string): Cluster | undefin
   return services.inventory.clusters.find((c) => c.name === name);
 }
 
-/** Whether /lvs in this channel may act on the cluster: its channels, or a direct message. */
-function channelServes(cluster: Cluster, channel: string): boolean {
-  return (
-    channel.startsWith('D') ||
-    cluster.slack.channel === channel ||
-    cluster.slack.commandChannels.includes(channel)
-  );
-}
-
+/** The same decision as every command's (decideAccess): the operator role of the cluster acted on. */
 async function refuseAsker(
   services: BotServices,
   cluster: Cluster,
   asker: Asker,
+  action: string,
 ): Promise<Reply | undefined> {
-  if (asker.channel !== undefined && !channelServes(cluster, asker.channel)) {
-    return problem(
-      `This channel is not one of cluster ${cluster.name}'s; use /lvs in <#${cluster.slack.channel}>. Nothing was changed.`,
-    );
-  }
-  if ((await roleOf(cluster, asker.user, services.members)) === 'viewer') {
-    return problem(
-      `You are not an operator of cluster ${cluster.name}; ask someone in its operators or approvers list. Nothing was changed.`,
-    );
-  }
-  return undefined;
+  const decision = await authorize(services.members, asker.user, 'change', action, [cluster]);
+  return decision.allowed ? undefined : problem(decision.reason);
 }
 
 /**
@@ -86,7 +70,7 @@ export async function acknowledge(
   const cluster = clusterOfIncident(services, id);
   const incident = cluster ? await services.incidents.get(cluster.name, id) : undefined;
   if (!cluster || !incident) return problem(`No incident ${id}; see /lvs incidents.`);
-  const refused = await refuseAsker(services, cluster, asker);
+  const refused = await refuseAsker(services, cluster, asker, `acknowledge ${incident.id}`);
   if (refused) return refused;
   if (incident.state !== 'open')
     return problem(`${incident.id} is already resolved; nothing to acknowledge.`);
@@ -167,9 +151,9 @@ export async function silence(
   cluster: Cluster,
   req: SilenceRequest,
 ): Promise<Reply> {
-  const refused = await refuseAsker(services, cluster, asker);
-  if (refused) return refused;
   const target = silenceTarget(req.group, req.service);
+  const refused = await refuseAsker(services, cluster, asker, `silence ${target}`);
+  if (refused) return refused;
   const max = cluster.policy.maxSilence;
   if (req.durationMs !== undefined && (!Number.isFinite(req.durationMs) || req.durationMs <= 0)) {
     return problem(`A silence needs a positive duration (e.g. 30m, 1h, 4h). Nothing was silenced.`);
@@ -295,7 +279,7 @@ export async function unsilence(
   cluster: Cluster,
   target: string,
 ): Promise<Reply> {
-  const refused = await refuseAsker(services, cluster, asker);
+  const refused = await refuseAsker(services, cluster, asker, `unsilence ${target}`);
   if (refused) return refused;
   const current = await deps.silences.get(cluster.name, target);
   if (!current) {

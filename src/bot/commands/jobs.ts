@@ -2,7 +2,7 @@ import type { Command } from '../../core/commands/index.js';
 import type { AuditRecord } from '../../queues/job-audit.js';
 import { JobError } from '../../queues/job-error.js';
 import type { JobProducer } from '../../queues/job-producer.js';
-import { roleOf } from '../access.js';
+import { authorize, operatorsOf } from '../access.js';
 import { ephemeral, problem } from '../reply.js';
 import type { CommandHandler, Outcome } from './handle-command.js';
 
@@ -63,15 +63,20 @@ export function jobsHandler(jobs: JobProducer): CommandHandler {
         return { ack: ephemeral(renderAudit(view.audit)) };
       }
       case 'cancel': {
-        // The operator check before this used the channel's cluster; the job may be another's.
+        // The job's own cluster decides (handleCommand checked it too, when it could find the job).
         const view = await jobs.get(command.id);
         const cluster = view && services.inventory.clusters.find((c) => c.name === view.audit.cluster);
-        if (cluster && (await roleOf(cluster, inv.user, services.members)) === 'viewer') {
-          return {
-            ack: problem(
-              `${view.audit.id} is a job of cluster ${cluster.name}, and you are not one of its operators; nothing was changed.`,
-            ),
-          };
+        if (cluster) {
+          const decision = await authorize(services.members, inv.user, 'change', `cancel ${view.audit.id}`, [
+            cluster,
+          ]);
+          if (!decision.allowed) {
+            return {
+              ack: problem(
+                `${view.audit.id} is a job of cluster ${cluster.name}, and you are not one of its operators (${operatorsOf(cluster)}); nothing was changed.`,
+              ),
+            };
+          }
         }
         try {
           const outcome = await jobs.cancel(command.id, inv.user);

@@ -11,8 +11,9 @@ export const subscriptionSchema = z.object({
   group: z.string().min(1).optional(),
   service: z.string().min(1).optional(),
   kind: subscriptionKindSchema.optional(),
+  /** Who added it and when; absent on subscriptions stored before they were recorded. */
   createdBy: z.string().optional(),
-  createdAt: z.number().int().nonnegative(),
+  createdAt: z.number().int().nonnegative().optional(),
 });
 export type Subscription = z.infer<typeof subscriptionSchema>;
 
@@ -45,4 +46,9 @@ export function channelsFor(
   if (defaultChannel) channels.add(defaultChannel);
   for (const s of subs) if (matches(s, subject)) channels.add(s.channel);
   return [...channels];
+}
+
+/** The clusters a subscription hears about: the one it names, or every cluster when it names none. */
+export function coveredClusters(sub: { cluster?: string }, clusters: readonly string[]): string[] {
+  return sub.cluster === undefined ? [...clusters] : clusters.filter((c) => c === sub.cluster);
 }
