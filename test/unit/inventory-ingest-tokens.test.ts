@@ -7,7 +7,7 @@ import { parseDocument } from 'yaml';
 import { readIngestTokens } from '../../src/config/ingest-tokens.js';
 import type { Inventory } from '../../src/config/inventory.js';
 import { formatInventoryError } from '../../src/config/inventory-error.js';
-import { errorsOf, expectError, loadOk } from './inventory-edit.js';
+import { EXAMPLE, errorsOf, expectError, loadOk } from './inventory-edit.js';
 
 // Each test edits one thing in the two-cluster fixture with ingest tokens and checks what an
 // operator is told: `path.to.key: message`, and never the secret itself.
@@ -106,6 +106,18 @@ describe('inventory: clusters[].ingest.tokens', () => {
       /at least 16 characters; make one with openssl rand -hex 32/,
     );
     expectError(errors, 'clusters.1.ingest.tokens.0.tokenEnv', /INGEST_TOKEN_/);
+  });
+});
+
+describe('examples/inventory.yml', () => {
+  it('shows an ingest section that is valid once uncommented', () => {
+    const block = EXAMPLE.slice(EXAMPLE.indexOf('    # ingest:\n'))
+      .split('\n')
+      .filter((l) => l.startsWith('    # '))
+      .map((l) => `    ${l.slice(6)}`);
+    expect(block[0]).toBe('    ingest:');
+    const inventory = loadOk(`${EXAMPLE.trimEnd()}\n${block.join('\n')}\n`);
+    expect(inventory.clusters[0]?.ingest?.tokens.map((t) => t.name)).toEqual(['directors', 'mon']);
   });
 });
 
