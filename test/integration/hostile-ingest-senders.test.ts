@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readEnv } from '../../src/config/env.js';
 import { readIngestTokens } from '../../src/config/ingest-tokens.js';
 import { loadInventory } from '../../src/config/load-inventory.js';
 import type { LvsEvent } from '../../src/core/events/event.js';
+import { startAlertPipeline } from '../../src/ingest/alert-pipeline.js';
 import { FloodThrottle } from '../../src/ingest/flood-throttle.js';
 import { type IngestServer, startIngestServer } from '../../src/ingest/ingest-server.js';
 import { createLogger } from '../../src/log/logger.js';
 import { EventStore } from '../../src/store/event-store.js';
 import { IncidentStore } from '../../src/store/incident-store.js';
 import { Keys } from '../../src/store/keys.js';
-import { testRedis } from '../support/redis.js';
-import { monBody, post } from './ingest-support.js';
+import { TEST_REDIS_URL, testRedis } from '../support/redis.js';
+import { monBody, post, quietLogger } from './ingest-support.js';
 
 // Two clusters, each with its own tokens (test/fixtures/inventory/two-clusters-ingest-tokens.yml),
 // and INGEST_TOKEN beside them: every token is right, and each may say only what it speaks for.
@@ -262,5 +264,51 @@ describe('ingest senders are who they say', () => {
     ]);
     const all = logLines.join('\n');
     for (const secret of [...SECRETS, 'not-a-token-of-ours-at-all']) expect(all).not.toContain(secret);
+  });
+});
+
+describe('without INGEST_TOKEN', () => {
+  it("the inventory's tokens are the only ones, read from the environment when the pipeline starts", async () => {
+    const pipeline = await startAlertPipeline({
+      env: readEnv({
+        REDIS_URL: TEST_REDIS_URL,
+        INGEST_TOKEN_LAB_LB1: LAB_LB1,
+        INGEST_TOKEN_PROD_DIRECTORS: PROD,
+      }),
+      inventory,
+      logger: quietLogger(),
+      keys,
+      port: 0,
+      worker: false,
+      processor: false,
+      jobs: false,
+    });
+    try {
+      const url = pipeline.server!.url;
+      expect((await post(url, '/hooks/mon', monBody({ hostname: 'lb1' }), { token: LAB_LB1 })).status).toBe(
+        202,
+      );
+      expect((await post(url, '/hooks/mon', prodAlert(), { token: PROD })).status).toBe(202);
+      expect((await post(url, '/hooks/mon', monBody(), { token: SHARED })).status).toBe(401);
+    } finally {
+      await pipeline.close();
+    }
+  });
+
+  it('refuses to start when a token the inventory names is not set, naming its key', async () => {
+    await expect(
+      startAlertPipeline({
+        env: readEnv({ REDIS_URL: TEST_REDIS_URL, INGEST_TOKEN_LAB_LB1: LAB_LB1 }),
+        inventory,
+        logger: quietLogger(),
+        keys,
+        port: 0,
+        worker: false,
+        processor: false,
+        jobs: false,
+      }),
+    ).rejects.toThrow(
+      "clusters.1.ingest.tokens.0.tokenEnv: INGEST_TOKEN_PROD_DIRECTORS is not set; set it in the bot's environment",
+    );
   });
 });
