@@ -40,6 +40,7 @@ export function checkInventory(raw: unknown): Problem[] {
   clusters.forEach((cluster, i) => {
     if (isRecord(cluster)) checkCluster(cluster, ['clusters', i], listedChannels, problems);
   });
+  uniqueIngestSecrets(clusters, problems);
   return problems;
 }
 
@@ -103,6 +104,7 @@ function checkCluster(
   checkMon(cluster, directorNames, clusterName, [...base, 'mon'], problems);
   checkHeartbeat(cluster, [...base, 'heartbeat'], problems);
   checkSlackAndPolicy(cluster, knownServices, listedChannels, base, problems);
+  checkIngestTokens(cluster, knownHosts, clusterName, [...base, 'ingest', 'tokens'], problems);
 }
 
 function checkPreferred(directors: unknown[], base: Path, problems: Problem[]): void {
@@ -353,6 +355,66 @@ function checkSlackAndPolicy(
       message: `with the two-person rule on, ${onlyApprover} is the only approver and the only operator, so no request can ever be approved; add a second approver or operator`,
     });
   }
+}
+
+/** Token names unique in the cluster, and every host a token lists is one of the cluster's. */
+function checkIngestTokens(
+  cluster: Record<string, unknown>,
+  knownHosts: string[],
+  clusterName: string,
+  base: Path,
+  problems: Problem[],
+): void {
+  const tokens = isRecord(cluster.ingest) ? listAt(cluster.ingest, 'tokens') : [];
+  uniqueNames(
+    tokens.map((t) => nameOf(t)),
+    (i) => [...base, i, 'name'],
+    'ingest token',
+    problems,
+  );
+  tokens.forEach((token, t) => {
+    if (!isRecord(token)) return;
+    listAt(token, 'hosts').forEach((host, h) => {
+      if (typeof host !== 'string' || parses(nameSchema, host) === undefined || knownHosts.includes(host))
+        return;
+      problems.push({
+        path: [...base, t, 'hosts', h],
+        message: `'${host}' is not a director or real server of cluster ${clusterName}; ${suggestionText(host, knownHosts)}`,
+      });
+    });
+  });
+}
+
+/**
+ * A token speaks for one sender: the same secret, file or variable given twice (in one
+ * cluster or two) would let one sender pass for the other. Messages name where, never the secret.
+ */
+function uniqueIngestSecrets(clusters: unknown[], problems: Problem[]): void {
+  const first = new Map<string, Path>();
+  clusters.forEach((cluster, c) => {
+    if (!isRecord(cluster) || !isRecord(cluster.ingest)) return;
+    listAt(cluster.ingest, 'tokens').forEach((token, t) => {
+      if (!isRecord(token)) return;
+      for (const [key, what] of [
+        ['token', 'the same token'],
+        ['tokenFile', 'the same file'],
+        ['tokenEnv', 'the same variable'],
+      ] as const) {
+        const value = token[key];
+        if (typeof value !== 'string' || value === '') continue;
+        const path: Path = ['clusters', c, 'ingest', 'tokens', t, key];
+        const earlier = first.get(`${key}\0${value}`);
+        if (earlier === undefined) {
+          first.set(`${key}\0${value}`, path);
+          continue;
+        }
+        problems.push({
+          path,
+          message: `${what} as ${joinPath(earlier.slice(0, -1))}; each token speaks for one sender: give this one its own (openssl rand -hex 32)`,
+        });
+      }
+    });
+  });
 }
 
 function audience(value: unknown): { users: string[]; usergroups: string[] } {

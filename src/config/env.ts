@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INGEST_TOKEN_VAR } from './inventory-schema.js';
 import { parseRedisUrl } from './redis-url.js';
 
 /**
@@ -25,7 +26,13 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type Env = z.infer<typeof envSchema>;
+export type Env = z.infer<typeof envSchema> & {
+  /**
+   * Every INGEST_TOKEN_* variable that is set: the inventory's `tokenEnv` names one of them
+   * (an inventory names its own variables, so they cannot be listed above).
+   */
+  ingestTokenVars: Record<string, string>;
+};
 
 export class EnvError extends Error {
   readonly code = 'ENV_INVALID';
@@ -42,5 +49,8 @@ export function readEnv(env: Record<string, string | undefined> = process.env): 
   if (!parsed.success) {
     throw new EnvError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
-  return parsed.data;
+  const ingestTokenVars = Object.fromEntries(
+    Object.entries(cleaned).filter((e): e is [string, string] => INGEST_TOKEN_VAR.test(e[0])),
+  );
+  return { ...parsed.data, ingestTokenVars };
 }

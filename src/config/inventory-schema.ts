@@ -314,6 +314,53 @@ export const policySchema = z
   })
   .prefault({});
 
+// ── Ingest senders: who may post to /hooks/* for a cluster ─────────────────────────────────
+// Kept apart from the rest of the cluster schema; check-inventory.ts checks the names in
+// `hosts` and that no token is given twice, src/config/ingest-tokens.ts reads the secrets.
+
+/** Environment variables a token may be read from: their names start with INGEST_TOKEN_. */
+export const INGEST_TOKEN_VAR = /^INGEST_TOKEN_[A-Z0-9_]+$/;
+
+/** Long enough that guessing is hopeless; `openssl rand -hex 32` gives 64 characters. */
+export const MIN_INGEST_TOKEN_LENGTH = 16;
+
+export const ingestTokenSchema = z
+  .strictObject({
+    /** Names the sender in logs and /metrics (`CLUSTER/NAME`), never the secret. */
+    name: nameSchema,
+    /** The secret itself, in the inventory: prefer tokenFile or tokenEnv. */
+    token: z
+      .string()
+      .min(MIN_INGEST_TOKEN_LENGTH, {
+        error: `an ingest token is at least ${MIN_INGEST_TOKEN_LENGTH} characters; make one with openssl rand -hex 32`,
+      })
+      .regex(/^\S+$/, {
+        error: 'an ingest token has no spaces (it is sent as "Authorization: Bearer TOKEN")',
+      })
+      .optional(),
+    /** A file holding the secret (one line), read when the bot starts. */
+    tokenFile: absolutePathSchema.optional(),
+    /** An environment variable holding the secret, named INGEST_TOKEN_SOMETHING. */
+    tokenEnv: z
+      .string()
+      .regex(INGEST_TOKEN_VAR, {
+        error:
+          'an environment variable named INGEST_TOKEN_ and capitals, digits or _ (like INGEST_TOKEN_LAB_MON)',
+      })
+      .optional(),
+    /** The directors or real servers this token may speak as; every host of the cluster when left out. */
+    hosts: z.array(nameSchema).min(1, { error: 'list at least one host, or leave hosts out' }).optional(),
+  })
+  .refine((t) => [t.token, t.tokenFile, t.tokenEnv].filter((v) => v !== undefined).length === 1, {
+    error: 'give exactly one of token, tokenFile or tokenEnv',
+  });
+
+export const clusterIngestSchema = z.strictObject({
+  tokens: z.array(ingestTokenSchema).min(1, { error: 'list at least one token, or leave ingest out' }),
+});
+
+// ── end of ingest senders ──────────────────────────────────────────────────────────────────
+
 export const clusterSchema = z.strictObject({
   name: nameSchema,
   description: z.string().optional(),
@@ -328,6 +375,7 @@ export const clusterSchema = z.strictObject({
   filesets: z.array(filesetSchema).default([]),
   slack: clusterSlackSchema,
   policy: policySchema,
+  ingest: clusterIngestSchema.optional(),
 });
 
 export const inventorySchema = z.strictObject({

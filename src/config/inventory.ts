@@ -77,6 +77,8 @@ export interface Cluster {
   filesets: Fileset[];
   slack: ClusterSlack;
   policy: Policy;
+  /** Who may post to /hooks/* for this cluster besides INGEST_TOKEN. */
+  ingest?: ClusterIngest;
 }
 
 /** How to reach a host over SSH; host-level settings merged over `defaults.ssh`. */
@@ -218,3 +220,18 @@ export interface EscalationStep {
   channel: string;
   mention: SlackAudience;
 }
+
+/** A cluster's own ingest tokens: each speaks for this cluster only (and its hosts when listed). */
+export interface ClusterIngest {
+  tokens: IngestTokenRef[];
+}
+
+/** Where an ingest token's secret is; src/config/ingest-tokens.ts reads it when the bot starts. */
+export type IngestTokenSource = { token: string } | { tokenFile: string } | { tokenEnv: string };
+
+export type IngestTokenRef = IngestTokenSource & {
+  /** Unique in its cluster; the sender is `CLUSTER/NAME` in logs and /metrics. */
+  name: string;
+  /** Names of directors or real servers of the cluster; absent: every host of the cluster. */
+  hosts?: string[];
+};

@@ -2,10 +2,12 @@ import type { z } from 'zod';
 import { canonicalAddress } from './address.js';
 import type {
   Cluster,
+  ClusterIngest,
   ClusterSlack,
   Director,
   EscalationStep,
   Fileset,
+  IngestTokenSource,
   Inventory,
   Mon,
   Policy,
@@ -107,8 +109,24 @@ function normalizeCluster(c: ClusterDocument, defaults: Defaults): Cluster {
     filesets: c.filesets.map(normalizeFileset),
     slack,
     policy: normalizePolicy(c.policy, slack),
+    ...(c.ingest === undefined ? {} : { ingest: normalizeIngest(c.ingest) }),
   };
   return cluster;
+}
+
+function normalizeIngest(ingest: NonNullable<ClusterDocument['ingest']>): ClusterIngest {
+  return {
+    tokens: ingest.tokens.map((t) => {
+      // Checked before: exactly one of the three is given.
+      const source: IngestTokenSource =
+        t.token !== undefined
+          ? { token: t.token }
+          : t.tokenFile !== undefined
+            ? { tokenFile: t.tokenFile }
+            : { tokenEnv: t.tokenEnv ?? '' };
+      return { name: t.name, ...source, ...(t.hosts === undefined ? {} : { hosts: t.hosts }) };
+    }),
+  };
 }
 
 function sshAccess(address: string, ssh: z.output<typeof hostSshSchema>, defaults: Defaults): SshAccess {

@@ -2,7 +2,9 @@ import { LogLevel, WebClient } from '@slack/web-api';
 import { Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Env } from '../config/env.js';
+import { type IngestToken, readIngestTokens } from '../config/ingest-tokens.js';
 import type { Inventory } from '../config/inventory.js';
+import { formatInventoryError } from '../config/inventory-error.js';
 import type { Logger } from '../log/logger.js';
 import { NOTIFY_QUEUE, notifyPrefix } from '../notifiers/notify-jobs.js';
 import { NotifyProducer } from '../notifiers/notify-producer.js';
@@ -43,6 +45,11 @@ export interface AlertPipelineOptions {
   webhooks?: string[];
   webhookSecret?: string;
   throttle?: FloodThrottleOptions | false;
+  /**
+   * The tokens the ingest accepts; by default INGEST_TOKEN and the inventory's ingest.tokens,
+   * read at start (a process that serves no hooks, the worker, passes []).
+   */
+  ingestTokens?: readonly IngestToken[];
   monDepends?: MonDepends;
   /** Run the notify worker in this process (default true; `lvs-chatops worker` processes may run it instead). */
   worker?: boolean;
@@ -94,11 +101,7 @@ export interface AlertPipeline extends PipelineParts {
  */
 export async function startAlertPipeline(opts: AlertPipelineOptions): Promise<AlertPipeline> {
   const { env, logger } = opts;
-  if (!env.INGEST_TOKEN) {
-    throw new Error(
-      'INGEST_TOKEN is not set: the alert scripts and the ha-log follower present it; set it in the environment',
-    );
-  }
+  const tokens = opts.ingestTokens ?? ingestTokensOf(env, opts.inventory);
   const keys = opts.keys ?? new Keys();
   const url = describeRedis(env);
   // The ingest answers 503 at once when Redis is down (the sender spools), never waits.
@@ -150,7 +153,7 @@ export async function startAlertPipeline(opts: AlertPipelineOptions): Promise<Al
     events: new EventStore(ingestRedis, keys),
     incidents: new IncidentStore(ingestRedis, keys),
     inventory: opts.inventory,
-    token: env.INGEST_TOKEN,
+    tokens,
     logger,
     throttle,
     ...(opts.monDepends && { monDepends: opts.monDepends }),
@@ -248,6 +251,18 @@ export async function startAlertPipeline(opts: AlertPipelineOptions): Promise<Al
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
     },
   };
+}
+
+/** INGEST_TOKEN and the inventory's tokens, or an error naming each one that cannot be read. */
+function ingestTokensOf(env: Env, inventory: Inventory | (() => Inventory)): IngestToken[] {
+  const read = readIngestTokens(typeof inventory === 'function' ? inventory() : inventory, {
+    shared: env.INGEST_TOKEN,
+    vars: env.ingestTokenVars,
+  });
+  if (read.ok) return read.value;
+  throw new Error(
+    `the ingest tokens cannot be read:\n${read.error.map((e) => `  ${formatInventoryError(e)}`).join('\n')}`,
+  );
 }
 
 /** The WebClient the notifier needs: no retries of its own (the job owns them), 429s thrown at once. */

@@ -40,14 +40,16 @@ export function throttleKey(event: LvsEvent): string {
 }
 
 /**
- * Per-source flood throttling, shared by every bot process: a token bucket per sending host
- * in Redis that refuses repeats of a report (429 with Retry-After) once a host has used its
- * burst, and never a new report. The decision is taken by the event store's admit script,
+ * Per-source flood throttling, shared by every bot process: a token bucket per sender in
+ * Redis that refuses repeats of a report (429 with Retry-After) once the sender has used its
+ * burst, and never a new report. The sender is the ingest token and the inventory host it
+ * speaks as (src/ingest/check-sender.ts), never a hostname the body merely claims. The decision is taken by the event store's admit script,
  * in the same step as storing the event.
  */
 export class FloodThrottle {
   constructor(readonly opts: FloodThrottleOptions = defaultFloodThrottleOptions) {}
 
+  /** `source`: the sender's bucket, as checkEvent names it. */
   gate(source: string, event: LvsEvent): FloodGate {
     return { source, report: throttleKey(event), ...this.opts };
   }

@@ -1,10 +1,11 @@
 /**
  * A request the ingest refuses, with the HTTP status it answers and the reasons shown to the
- * sender. Final for 400/401/413/422 (sending the same body again gives the same answer);
+ * sender. Final for 400/401/403/413/422 (sending the same body again gives the same answer);
  * retryable for 429, 500 and 503 (429 and 503 carry how long to wait).
  */
 export type IngestErrorCode =
   | 'unauthorized'
+  | 'forbidden'
   | 'not_found'
   | 'method_not_allowed'
   | 'unsupported_media_type'
@@ -18,6 +19,7 @@ export type IngestErrorCode =
 
 const STATUS: Record<IngestErrorCode, number> = {
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
   unsupported_media_type: 415,

@@ -1,15 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
+import { type IngestSender, type IngestToken, SHARED_SENDER } from '../config/ingest-tokens.js';
 import type { Inventory } from '../config/inventory.js';
 import type { LvsEvent } from '../core/events/event.js';
 import type { Logger } from '../log/logger.js';
 import type { Admission, EventStore } from '../store/event-store.js';
 import type { IncidentStore } from '../store/incident-store.js';
 import { Keys } from '../store/keys.js';
-import { hasBearerToken } from './bearer-token.js';
+import { checkClaim, checkEvent, type SenderClaim } from './check-sender.js';
 import type { FloodThrottle } from './flood-throttle.js';
 import { IngestError } from './ingest-error.js';
+import { IngestKeyring } from './ingest-keyring.js';
 import { type HookSource, IngestMetrics } from './ingest-metrics.js';
 import { generatedMonDepends } from './normalize/mon-depends.js';
 import type { MonDepends, NormalizeContext } from './normalize/normalize-context.js';
@@ -20,6 +22,7 @@ import { readBody } from './read-body.js';
 import { heartbeatEventSchema } from './schemas/heartbeat-event.js';
 import { keepalivedNotifySchema } from './schemas/keepalived-notify.js';
 import { monAlertSchema } from './schemas/mon-alert.js';
+import { SenderRefused } from './sender-refused.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
@@ -31,8 +34,13 @@ export interface IngestHandlerOptions {
   incidents: IncidentStore;
   /** The inventory, or a function returning the current one (after a reload). */
   inventory: Inventory | (() => Inventory);
-  /** INGEST_TOKEN: what senders present as `Authorization: Bearer …`. */
-  token: string;
+  /**
+   * INGEST_TOKEN: what senders present as `Authorization: Bearer …`; it speaks for every
+   * cluster and host. Give `tokens` instead (or as well) for tokens that speak for less.
+   */
+  token?: string;
+  /** Every token the ingest accepts and who each speaks for (src/config/ingest-tokens.ts). */
+  tokens?: readonly IngestToken[];
   logger: Logger;
   metrics?: IngestMetrics;
   /** Per-source flood throttling; false turns it off. */
@@ -65,18 +73,24 @@ export interface IngestHandler {
 /** One /hooks/* endpoint: its body schema and how a valid body becomes an event. */
 interface Hook {
   source: HookSource;
-  /** Parses and normalizes; throws IngestError (400 invalid body, 422 unknown names). */
-  toEvent(json: unknown, ctx: NormalizeContext): { event: LvsEvent; sender: string };
+  /** Parses the body (IngestError 400 when it is not this hook's), keeping what it claims about its sender. */
+  parse(json: unknown): ParsedBody;
 }
 
-function defineHook<T extends { hostname: string }>(
+/** A valid body: who it says it is from, and how it becomes an event (422 for unknown names). */
+interface ParsedBody extends SenderClaim {
+  /** `cluster` fills in a body that names none (the one cluster its token speaks for). */
+  toEvent(ctx: NormalizeContext, cluster: string | undefined): LvsEvent;
+}
+
+function defineHook<T extends { hostname: string; cluster?: string | undefined }>(
   source: HookSource,
   schema: z.ZodType<T>,
   normalize: (body: T, ctx: NormalizeContext) => LvsEvent,
 ): Hook {
   return {
     source,
-    toEvent(json, ctx) {
+    parse(json) {
       const parsed = schema.safeParse(json);
       if (!parsed.success) {
         throw new IngestError(
@@ -85,7 +99,13 @@ function defineHook<T extends { hostname: string }>(
           parsed.error.issues.slice(0, 20).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`),
         );
       }
-      return { event: normalize(parsed.data, ctx), sender: parsed.data.hostname };
+      const body = parsed.data;
+      return {
+        cluster: body.cluster,
+        hostname: body.hostname,
+        toEvent: (ctx, cluster) =>
+          normalize(body.cluster === undefined && cluster !== undefined ? { ...body, cluster } : body, ctx),
+      };
     },
   };
 }
@@ -107,19 +127,26 @@ export function createIngestHandler(opts: IngestHandlerOptions): IngestHandler {
   // mon's depend lines: an alert of a service whose dependency is down folds under that incident.
   const monDepends = opts.monDepends ?? generatedMonDepends(inventory);
   const log = opts.logger;
+  const keyring = new IngestKeyring([
+    ...(opts.token === undefined ? [] : [{ sender: SHARED_SENDER, secret: opts.token }]),
+    ...(opts.tokens ?? []),
+  ]);
   const throttleWarnings = new ThrottleWarnings(log, now);
 
   async function hook(path: string, hookDef: Hook, req: IncomingMessage, res: ServerResponse) {
     const { source } = hookDef;
+    let sender: IngestSender | undefined;
+    let hostname: string | undefined;
     try {
       if (req.method !== 'POST') {
         throw new IngestError('method_not_allowed', `${path} takes POST`, [
           `method: ${req.method} is not POST`,
         ]);
       }
-      if (!hasBearerToken(req.headers.authorization, opts.token)) {
+      sender = keyring.senderOf(req.headers.authorization);
+      if (sender === undefined) {
         throw new IngestError('unauthorized', 'missing or wrong ingest token', [
-          'authorization: send "Authorization: Bearer INGEST_TOKEN" (LVS_CHATOPS_TOKEN on the sending host)',
+          'authorization: send "Authorization: Bearer TOKEN" with INGEST_TOKEN or a token of the cluster\'s ingest.tokens (LVS_CHATOPS_TOKEN on the sending host)',
         ]);
       }
       const type = req.headers['content-type'];
@@ -137,16 +164,18 @@ export function createIngestHandler(opts: IngestHandlerOptions): IngestHandler {
           `body: ${error instanceof Error ? error.message : String(error)}`,
         ]);
       }
-      const { event, sender } = hookDef.toEvent(json, {
-        inventory: inventory(),
-        receivedAt: now(),
-        monDepends,
-      });
+      const body = hookDef.parse(json);
+      hostname = body.hostname;
+      const current = inventory();
+      // Who the body says it is from is checked against the token before anything else is read.
+      const implied = checkClaim(sender, body, current);
+      const event = body.toEvent({ inventory: current, receivedAt: now(), monDepends }, implied);
+      const bucket = checkEvent(sender, body.hostname, event, current);
       let admission: Admission;
       try {
         admission = await opts.events.admit(
           event,
-          opts.throttle ? opts.throttle.gate(sender, event) : undefined,
+          opts.throttle ? opts.throttle.gate(bucket, event) : undefined,
         );
       } catch (error) {
         log.error({ err: error, source }, 'ingest: Redis refused the event; answering 503');
@@ -159,11 +188,11 @@ export function createIngestHandler(opts: IngestHandlerOptions): IngestHandler {
       }
       if (admission.kind === 'throttled') {
         const seconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
-        throttleWarnings.refused(source, sender, seconds);
+        throttleWarnings.refused(source, bucket, body.hostname, sender.name, seconds);
         throw new IngestError(
           'throttled',
-          `${sender} sends the same report too often; try again in ${seconds}s`,
-          [`${sender}: repeats of this report are throttled (new reports still pass)`],
+          `${body.hostname} sends the same report too often; try again in ${seconds}s`,
+          [`${body.hostname}: repeats of this report are throttled (new reports still pass)`],
           seconds,
         );
       }
@@ -184,9 +213,25 @@ export function createIngestHandler(opts: IngestHandlerOptions): IngestHandler {
               'the ingest failed on this body (a bug: see the bot log); send it again later',
             );
       metrics.rejected.inc({ source, status: String(refusal.status) });
+      if (refusal.status === 401 || refusal.status === 403 || refusal.status === 429) {
+        metrics.refusedSenders.inc({
+          sender: sender?.name ?? 'none',
+          reason: refusal instanceof SenderRefused ? refusal.reason : refusal.code,
+        });
+      }
       // A throttled flood is logged by throttleWarnings, once a minute per sender, not per request.
       if (refusal.status < 500 && refusal.code !== 'throttled') {
-        log.warn({ source, status: refusal.status, reasons: refusal.reasons }, `ingest: ${refusal.message}`);
+        log.warn(
+          {
+            source,
+            status: refusal.status,
+            reasons: refusal.reasons,
+            ...(sender && { tokenName: sender.name }),
+            ...(hostname !== undefined && { sender: hostname }),
+            ...(refusal instanceof SenderRefused && { refusal: refusal.reason }),
+          },
+          `ingest: ${refusal.message}`,
+        );
       }
       req.resume();
       const headers: Record<string, string> = {};
@@ -293,8 +338,15 @@ class ThrottleWarnings {
     private readonly now: () => number,
   ) {}
 
-  refused(source: HookSource, sender: string, retryAfterSeconds: number): void {
-    const key = `${source}\0${sender}`;
+  /** `bucket` is what the throttle counted (the token, and the host it spoke as). */
+  refused(
+    source: HookSource,
+    bucket: string,
+    sender: string,
+    tokenName: string,
+    retryAfterSeconds: number,
+  ): void {
+    const key = `${source}\0${bucket}`;
     const t = this.now();
     const seen = this.last.get(key);
     if (seen && t - seen.at < 60_000) {
@@ -304,10 +356,10 @@ class ThrottleWarnings {
     const meanwhile = seen ? seen.refused : 0;
     this.last.delete(key);
     this.last.set(key, { at: t, refused: 0 });
-    // Senders come from request bodies: keep the memory bounded (oldest first).
+    // Buckets are bounded by the tokens and the inventory; keep the memory bounded all the same.
     if (this.last.size > 1000) this.last.delete(this.last.keys().next().value!);
     this.log.warn(
-      { source, sender, status: 429, retryAfterSeconds, refusedSinceLastWarning: meanwhile },
+      { source, sender, tokenName, status: 429, retryAfterSeconds, refusedSinceLastWarning: meanwhile },
       `ingest: ${sender} sends the same report too often; its repeats are refused for ${retryAfterSeconds}s${meanwhile > 0 ? ` (${meanwhile} more refused in the last minute)` : ''}`,
     );
   }

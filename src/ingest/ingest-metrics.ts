@@ -17,6 +17,8 @@ export class IngestMetrics {
   readonly accepted = new CounterSet();
   readonly duplicate = new CounterSet();
   readonly rejected = new CounterSet();
+  /** 401, 403 and 429, by the token's name (`none` without one) and why. */
+  readonly refusedSenders = new CounterSet();
 
   async render(sources: {
     redis: Redis;
@@ -61,6 +63,12 @@ export class IngestMetrics {
         help: 'Requests refused, by source and HTTP status.',
         type: 'counter',
         samples: this.rejected.samples(),
+      },
+      {
+        name: 'lvs_chatops_ingest_sender_refused_total',
+        help: 'Requests refused for who sent them, by token name (INGEST_TOKEN, CLUSTER/NAME, or none) and reason (unauthorized, other-cluster, other-host, not-a-director, throttled).',
+        type: 'counter',
+        samples: this.refusedSenders.samples(),
       },
       {
         name: 'lvs_chatops_event_stream_length',

@@ -23,7 +23,7 @@ return false
  * a distinct incident); a repeat is refused with the wait until the next token.
  */
 export interface FloodGate {
-  /** The sending host. */
+  /** The sender (the ingest names it by its token and the inventory host it speaks as). */
   source: string;
   /** What makes two events the same report. */
   report: string;

@@ -41,6 +41,7 @@ afterAll(async () => {
 /** The ingest's error names below 500 (src/ingest/ingest-error.ts): what senders act on. */
 const TYPED = new Set([
   'unauthorized',
+  'forbidden',
   'not_found',
   'method_not_allowed',
   'unsupported_media_type',

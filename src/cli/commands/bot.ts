@@ -1,4 +1,5 @@
 import { startBot } from '../../bot/start-bot.js';
+import { hasIngestTokens } from '../../config/ingest-tokens.js';
 import { createLogger } from '../../log/logger.js';
 import { loadCliInventory, readCliEnv } from '../cli-setup.js';
 import { type CliCommand, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, wantsHelp } from '../command.js';
@@ -8,7 +9,8 @@ const usage = `usage: lvs-chatops bot [--with-notifier] [--no-event-processor]
 Runs the Slack app and the alert ingest in one process:
   - /slack/events (HTTP mode, every request's signature verified), or Socket Mode when
     SLACK_APP_TOKEN is set;
-  - POST /hooks/mon, /hooks/heartbeat, /hooks/keepalived (bearer INGEST_TOKEN), GET /healthz
+  - POST /hooks/mon, /hooks/heartbeat, /hooks/keepalived (bearer INGEST_TOKEN, or a token of
+    the inventory's clusters[].ingest.tokens), GET /healthz
     and /metrics, on PORT;
   - the event processor that turns stored alerts into incidents (unless --no-event-processor).
 Slow work (status reads, plans, runs, and the Slack notifications) is done by
@@ -40,19 +42,22 @@ export const botCommand: CliCommand = {
     }
     const env = readCliEnv('bot', io);
     if (!env) return EXIT_FAILURE;
+    const inventory = await loadCliInventory('bot', io, env.LVS_INVENTORY);
+    if (!inventory) return EXIT_FAILURE;
     const missing = [
       !env.SLACK_BOT_TOKEN && 'SLACK_BOT_TOKEN (the xoxb- bot token)',
       !env.SLACK_APP_TOKEN &&
         !env.SLACK_SIGNING_SECRET &&
         'SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)',
-      !env.INGEST_TOKEN && 'INGEST_TOKEN (the shared secret of the alert scripts)',
+      // Without INGEST_TOKEN, the inventory's clusters[].ingest.tokens are the only ones.
+      !env.INGEST_TOKEN &&
+        !hasIngestTokens(inventory) &&
+        "INGEST_TOKEN (the shared secret of the alert scripts; or give the inventory's clusters their own ingest.tokens)",
     ].filter(Boolean);
     if (missing.length > 0) {
       io.err(`lvs-chatops bot: set ${missing.join(', ')} in the environment`);
       return EXIT_FAILURE;
     }
-    const inventory = await loadCliInventory('bot', io, env.LVS_INVENTORY);
-    if (!inventory) return EXIT_FAILURE;
     const logger = createLogger({ level: env.LOG_LEVEL, name: 'lvs-chatops-bot' });
     let bot: Awaited<ReturnType<typeof startBot>>;
     try {

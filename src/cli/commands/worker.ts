@@ -132,7 +132,8 @@ export const workerCommand: CliCommand = {
     const notify =
       env.SLACK_BOT_TOKEN || opts.eventProcessor
         ? await startAlertPipeline({
-            env: { ...env, INGEST_TOKEN: env.INGEST_TOKEN ?? 'not-used-by-workers' },
+            env,
+            ingestTokens: [],
             inventory,
             logger,
             serve: false,

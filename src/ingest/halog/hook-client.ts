@@ -48,11 +48,13 @@ export async function postToHook(
     kind: 'retry',
     status: res.status,
     message:
-      res.status === 401 || res.status === 403
-        ? `the ingest refused the token (HTTP ${res.status}): check --token / LVS_CHATOPS_TOKEN against INGEST_TOKEN`
-        : res.status === 404
-          ? `no ${url} (HTTP 404): check --url / LVS_CHATOPS_URL`
-          : `HTTP ${res.status}: ${message}`,
+      res.status === 401
+        ? `the ingest refused the token (HTTP 401): check --token / LVS_CHATOPS_TOKEN against INGEST_TOKEN or the cluster's ingest.tokens`
+        : res.status === 403
+          ? `the token may not say this (HTTP 403): ${message}; check --token / LVS_CHATOPS_TOKEN is this host's own, and the hostname and cluster it sends`
+          : res.status === 404
+            ? `no ${url} (HTTP 404): check --url / LVS_CHATOPS_URL`
+            : `HTTP ${res.status}: ${message}`,
     ...(Number.isFinite(retryAfter) && retryAfter > 0 && { retryAfterMs: retryAfter * 1000 }),
   };
 }
