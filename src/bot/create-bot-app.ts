@@ -2,6 +2,7 @@ import { App, type CustomRoute, HTTPReceiver } from '@slack/bolt';
 import type { HomeView } from '@slack/types';
 import { WebClient } from '@slack/web-api';
 import type { Env } from '../config/env.js';
+import { guardedRoutes, guardRoutes } from '../ingest/route-guard.js';
 import type { Logger } from '../log/logger.js';
 import type { GroupMembers } from './access.js';
 import { boltLogger } from './bolt-logger.js';
@@ -9,7 +10,7 @@ import { BotIdentity } from './bot-identity.js';
 import { type BotServices, handleCommand } from './commands/handle-command.js';
 import { renderAppHome } from './render/app-home.js';
 import { problem } from './reply.js';
-import { guardSlackRequests } from './slack-request-guard.js';
+import { guardSlackRequests, SLACK_EVENTS_PATH } from './slack-request-guard.js';
 
 export interface BotAppOptions {
   env: Env;
@@ -164,14 +165,23 @@ export function createBotApp(opts: BotAppOptions): BotApp {
   };
 }
 
-/** Bolt's HTTP receiver, behind our checks of what it lets through (see guardSlackRequests). */
+/**
+ * Bolt's HTTP receiver, behind our checks of what it lets through: first the paths, methods
+ * and declared sizes of every request (guardRoutes), then Slack's own checks
+ * (guardSlackRequests). Bolt routes nothing else: no installer, so no /slack/install or
+ * /slack/oauth_redirect.
+ */
 function signedOnlyReceiver(
   signingSecret: string,
   customRoutes: CustomRoute[],
   logger: ReturnType<typeof boltLogger>,
 ): HTTPReceiver {
   const receiver = new HTTPReceiver({ signingSecret, customRoutes, logger });
-  receiver.requestListener = guardSlackRequests(signingSecret, receiver.requestListener, logger);
+  const routes = [{ path: SLACK_EVENTS_PATH, methods: ['POST'] }, ...guardedRoutes(customRoutes)];
+  receiver.requestListener = guardRoutes(
+    routes,
+    guardSlackRequests(signingSecret, receiver.requestListener, logger),
+  );
   return receiver;
 }
 
