@@ -1,4 +1,5 @@
-import { App, type CustomRoute, HTTPReceiver } from '@slack/bolt';
+import type { RequestListener, Server } from 'node:http';
+import { App, type CustomRoute, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { HomeView } from '@slack/types';
 import { WebClient } from '@slack/web-api';
 import type { Env } from '../config/env.js';
@@ -71,10 +72,16 @@ export function createBotApp(opts: BotAppOptions): BotApp {
   };
   const app = socketMode
     ? new App({
-        ...common,
+        authorize,
+        logger: boltLog,
+        clientOptions: common.clientOptions,
         socketMode: true,
-        appToken: env.SLACK_APP_TOKEN!,
-        installerOptions: { port: env.PORT },
+        receiver: guardedSocketModeReceiver(
+          env.SLACK_APP_TOKEN!,
+          common.customRoutes,
+          { port: env.PORT, clientOptions: common.clientOptions },
+          boltLog,
+        ),
       })
     : new App({
         authorize,
@@ -182,6 +189,34 @@ function signedOnlyReceiver(
     routes,
     guardSlackRequests(signingSecret, receiver.requestListener, logger),
   );
+  return receiver;
+}
+
+/**
+ * Bolt's Socket Mode receiver serves the custom routes (the ingest) on an HTTP server of its
+ * own, whose router reads paths as the HTTP receiver's does (dot segments resolved, case and a
+ * trailing slash ignored): the same front door goes in front of it. Bolt keeps that server
+ * private; it is made in the constructor, with one request listener.
+ */
+function guardedSocketModeReceiver(
+  appToken: string,
+  customRoutes: CustomRoute[],
+  /** The routes' port, and the Web API's URL (apps.connections.open), as App would pass them. */
+  installerOptions: { port: number; clientOptions: { slackApiUrl: string } },
+  logger: ReturnType<typeof boltLogger>,
+): SocketModeReceiver {
+  const receiver = new SocketModeReceiver({ appToken, customRoutes, installerOptions, logger });
+  if (customRoutes.length === 0) return receiver;
+  const server = (receiver as unknown as { httpServer?: Server }).httpServer;
+  const listeners = server?.listeners('request') as RequestListener[] | undefined;
+  if (!server || listeners?.length !== 1) {
+    throw new Error(
+      "Bolt's Socket Mode receiver no longer has the one HTTP server this bot guards; its routes would be served unchecked",
+    );
+  }
+  const [bolt] = listeners as [RequestListener];
+  server.removeAllListeners('request');
+  server.on('request', guardRoutes(guardedRoutes(customRoutes), bolt));
   return receiver;
 }
 

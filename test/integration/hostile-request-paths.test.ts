@@ -2,11 +2,24 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningBot, startBot } from '../../src/bot/start-bot.js';
+import { readEnv } from '../../src/config/env.js';
 import { LINGER_BYTES } from '../../src/ingest/route-guard.js';
+import { type LocalSlack, startLocalSlack } from '../../src/localslack/index.js';
 import { signRequest } from '../../src/localslack/sign-request.js';
+import { createLogger } from '../../src/log/logger.js';
 import { Keys } from '../../src/store/keys.js';
 import { SubscriptionStore } from '../../src/store/subscription-store.js';
-import { type HostileRig, INGEST_TOKEN, SIGNING_SECRET, startHostileRig } from './hostile-support.js';
+import { testRedis } from '../support/redis.js';
+import {
+  BOT_TOKEN,
+  type HostileRig,
+  INGEST_TOKEN,
+  SIGNING_SECRET,
+  startHostileRig,
+  twoClusterInventory,
+} from './hostile-support.js';
+import { freePort } from './ingest-own-redis.js';
 
 // Paths spelled so that a router reads them as /slack/events (or a hook) while a check in front
 // of it does not: each is refused at the door (404), before its body is read, with no effect;
@@ -19,7 +32,7 @@ let port: number;
 beforeAll(async () => {
   rig = await startHostileRig();
   subscriptions = new SubscriptionStore(rig.redis, new Keys(rig.prefix));
-  port = new URL(rig.eventsUrl).port as unknown as number;
+  port = Number(new URL(rig.eventsUrl).port);
 });
 afterAll(async () => {
   await rig?.dispose();
@@ -100,7 +113,13 @@ async function subscribed(kind: string): Promise<boolean> {
  * read before the next write: a write into a connection the server closed destroys the socket,
  * and with it an answer not yet read.
  */
-function stream(path: string, headers: Record<string, string>, total: number): Promise<number> {
+function stream(
+  path: string,
+  headers: Record<string, string>,
+  total: number,
+  /** A hostile client: sends it all whatever the answer, unless the server cuts it off. */
+  ignoreAnswer = false,
+): Promise<number> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     let response = '';
@@ -111,15 +130,15 @@ function stream(path: string, headers: Record<string, string>, total: number): P
       .join('');
     socket.on('data', (data) => {
       response += data.toString('latin1');
-      if (/\r\n\r\n/.test(response)) socket.destroy();
+      if (!ignoreAnswer && /\r\n\r\n/.test(response)) socket.destroy();
     });
     socket.on('error', () => undefined);
     socket.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? 0)));
     const next = () => setImmediate(() => setImmediate(writeNext));
     const writeNext = () => {
-      if (socket.destroyed || response) return;
+      if (socket.destroyed || (response && !ignoreAnswer)) return;
       if (sent >= total) {
-        socket.write('0\r\n\r\n');
+        socket.write('0\r\n\r\n', () => ignoreAnswer && socket.destroy());
         return;
       }
       sent += chunk.length;
@@ -212,6 +231,11 @@ describe('the HTTP server refuses oddly spelled paths before reading them', () =
     expect(after.read - before.read).toBeLessThan(cases.length * (LINGER_BYTES + 128 * 1024));
     // Bolt reading them (to its 4 MB limit) held about 80 MiB at the peak here; refused, ~20.
     expect(after.peakKb - before.residentKb).toBeLessThan(48 * 1024);
+    // A client that sends on whatever the answer is cut off after LINGER_BYTES: not drained.
+    const once = cases.slice(0, SLACK_SPELLINGS.length + HOOK_SPELLINGS.length);
+    const hostile = io();
+    await Promise.all(once.map(({ path, headers }) => stream(path, headers, total, true)));
+    expect(io().read - hostile.read).toBeLessThan(once.length * (LINGER_BYTES + 128 * 1024));
   });
 
   it('the exact spellings stop reading at their limit: 413 for Slack past 4 MiB, the ingest past 1 MiB', async () => {
@@ -232,6 +256,25 @@ describe('the HTTP server refuses oddly spelled paths before reading them', () =
     expect(io().read - before.read).toBeLessThan(12 * 1024 * 1024);
   });
 
+  it('a declared length over 4 MiB is 413 before any of the body is sent', async () => {
+    for (const path of ['/slack/events', '/hooks/mon']) {
+      const status = await new Promise<number>((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        let response = '';
+        socket.on('data', (data) => {
+          response += data.toString('latin1');
+          socket.destroy();
+        });
+        socket.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? 0)));
+        // The headers only: the answer comes without waiting for the 12 MiB.
+        socket.write(
+          `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${12 * 1024 * 1024}\r\n\r\n`,
+        );
+      });
+      expect(status, path).toBe(413);
+    }
+  });
+
   it('keeps serving a correctly signed command afterwards', async () => {
     const body = commandForm('subscribe kind=failover');
     const answer = await send(
@@ -241,5 +284,57 @@ describe('the HTTP server refuses oddly spelled paths before reading them', () =
     );
     expect(answer.status).toBe(200);
     expect(await subscribed('failover')).toBe(true);
+  });
+});
+
+describe('in Socket Mode, the ingest routes Bolt serves have the same door', () => {
+  let socketBot: RunningBot;
+  let slack: LocalSlack;
+  let redis: ReturnType<typeof testRedis>;
+  beforeAll(async () => {
+    redis = testRedis();
+    const appToken = 'xapp-1-A0LVSCHATOPS-0000-paths-test';
+    slack = await startLocalSlack({
+      app: { socketMode: true },
+      signingSecret: SIGNING_SECRET,
+      botToken: BOT_TOKEN,
+      appToken,
+    });
+    socketBot = await startBot({
+      env: readEnv({
+        INGEST_TOKEN,
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_APP_TOKEN: appToken,
+        SLACK_API_URL: slack.apiUrl,
+        PORT: String(await freePort()),
+      }),
+      inventory: twoClusterInventory(),
+      logger: createLogger({ level: 'silent' }),
+      keys: new Keys(redis.prefix),
+    });
+    // The helpers above send to `port`; this describe's requests go to this bot.
+    port = socketBot.port;
+  });
+  afterAll(async () => {
+    await socketBot?.close();
+    await slack?.close();
+    await redis?.cleanup();
+  });
+
+  it('other spellings of the hooks are 404 before their bodies are read', async () => {
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${INGEST_TOKEN}` };
+    for (const path of HOOK_SPELLINGS) {
+      expect((await send(path, headers, '{}')).status, path).toBe(404);
+    }
+    const before = io();
+    const statuses = await Promise.all(HOOK_SPELLINGS.map((path) => stream(path, headers, 12 * 1024 * 1024)));
+    expect(statuses).toEqual(HOOK_SPELLINGS.map(() => 404));
+    expect(io().read - before.read).toBeLessThan(HOOK_SPELLINGS.length * (LINGER_BYTES + 128 * 1024));
+    // A client that sends on whatever the answer is cut off, wherever Bolt would have routed it.
+    const hostile = io();
+    await Promise.all(HOOK_SPELLINGS.map((path) => stream(path, headers, 12 * 1024 * 1024, true)));
+    expect(io().read - hostile.read).toBeLessThan(HOOK_SPELLINGS.length * (LINGER_BYTES + 128 * 1024));
+    // The exact spelling reaches the hook and its checks: an empty body is not a mon alert.
+    expect((await send('/hooks/mon', headers, '{}')).status).toBe(400);
   });
 });
