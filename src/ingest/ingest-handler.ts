@@ -189,7 +189,8 @@ export function createIngestHandler(opts: IngestHandlerOptions): IngestHandler {
       if (refusal.status < 500 && refusal.code !== 'throttled') {
         log.warn({ source, status: refusal.status, reasons: refusal.reasons }, `ingest: ${refusal.message}`);
       }
-      req.resume();
+      // A body refused unread (no token, wrong type) is not read to its end either.
+      dropBody(req);
       const headers: Record<string, string> = {};
       if (refusal.retryAfterSeconds !== undefined) headers['retry-after'] = String(refusal.retryAfterSeconds);
       if (refusal.status === 401) headers['www-authenticate'] = 'Bearer realm="lvs-chatops ingest"';

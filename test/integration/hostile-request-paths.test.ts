@@ -238,7 +238,7 @@ describe('the HTTP server refuses oddly spelled paths before reading them', () =
     expect(io().read - hostile.read).toBeLessThan(once.length * (LINGER_BYTES + 128 * 1024));
   });
 
-  it('the exact spellings stop reading at their limit: 413 for Slack past 4 MiB, the ingest past 1 MiB', async () => {
+  it('the exact spellings stop reading at their limit (413: Slack 4 MiB, ingest 1 MiB), and a 401 is not drained', async () => {
     const total = 12 * 1024 * 1024;
     const before = io();
     const slack = stream(
@@ -254,6 +254,19 @@ describe('the HTTP server refuses oddly spelled paths before reading them', () =
     expect(await Promise.all([slack, hook])).toEqual([413, 413]);
     // 4 MiB + 1 MiB read, and what was in flight when each limit was passed; not 24 MiB.
     expect(io().read - before.read).toBeLessThan(12 * 1024 * 1024);
+    // Refused before their bodies are read (from the future; no token), to a client that sends
+    // on whatever the answer: cut off, not drained.
+    const hostile = io();
+    await Promise.all([
+      stream(
+        '/slack/events',
+        { 'content-type': 'application/json', ...signRequest(SIGNING_SECRET, 'null', now() + 3600) },
+        total,
+        true,
+      ),
+      stream('/hooks/mon', { 'content-type': 'application/json' }, total, true),
+    ]);
+    expect(io().read - hostile.read).toBeLessThan(2 * (LINGER_BYTES + 128 * 1024));
   });
 
   it('a declared length over 4 MiB is 413 before any of the body is sent', async () => {
