@@ -1,7 +1,9 @@
-import { App, type CustomRoute, HTTPReceiver } from '@slack/bolt';
+import type { RequestListener, Server } from 'node:http';
+import { App, type CustomRoute, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { HomeView } from '@slack/types';
 import { WebClient } from '@slack/web-api';
 import type { Env } from '../config/env.js';
+import { guardedRoutes, guardRoutes } from '../ingest/route-guard.js';
 import type { Logger } from '../log/logger.js';
 import type { GroupMembers } from './access.js';
 import { boltLogger } from './bolt-logger.js';
@@ -9,7 +11,7 @@ import { BotIdentity } from './bot-identity.js';
 import { type BotServices, type Conversations, handleCommand } from './commands/handle-command.js';
 import { renderAppHome } from './render/app-home.js';
 import { problem } from './reply.js';
-import { guardSlackRequests } from './slack-request-guard.js';
+import { guardSlackRequests, SLACK_EVENTS_PATH } from './slack-request-guard.js';
 
 export interface BotAppOptions {
   env: Env;
@@ -70,10 +72,16 @@ export function createBotApp(opts: BotAppOptions): BotApp {
   };
   const app = socketMode
     ? new App({
-        ...common,
+        authorize,
+        logger: boltLog,
+        clientOptions: common.clientOptions,
         socketMode: true,
-        appToken: env.SLACK_APP_TOKEN!,
-        installerOptions: { port: env.PORT },
+        receiver: guardedSocketModeReceiver(
+          env.SLACK_APP_TOKEN!,
+          common.customRoutes,
+          { port: env.PORT, clientOptions: common.clientOptions },
+          boltLog,
+        ),
       })
     : new App({
         authorize,
@@ -172,14 +180,51 @@ export function createBotApp(opts: BotAppOptions): BotApp {
   };
 }
 
-/** Bolt's HTTP receiver, behind our checks of what it lets through (see guardSlackRequests). */
+/**
+ * Bolt's HTTP receiver, behind our checks of what it lets through: first the paths, methods
+ * and declared sizes of every request (guardRoutes), then Slack's own checks
+ * (guardSlackRequests). Bolt routes nothing else: no installer, so no /slack/install or
+ * /slack/oauth_redirect.
+ */
 function signedOnlyReceiver(
   signingSecret: string,
   customRoutes: CustomRoute[],
   logger: ReturnType<typeof boltLogger>,
 ): HTTPReceiver {
   const receiver = new HTTPReceiver({ signingSecret, customRoutes, logger });
-  receiver.requestListener = guardSlackRequests(signingSecret, receiver.requestListener, logger);
+  const routes = [{ path: SLACK_EVENTS_PATH, methods: ['POST'] }, ...guardedRoutes(customRoutes)];
+  receiver.requestListener = guardRoutes(
+    routes,
+    guardSlackRequests(signingSecret, receiver.requestListener, logger),
+  );
+  return receiver;
+}
+
+/**
+ * Bolt's Socket Mode receiver serves the custom routes (the ingest) on an HTTP server of its
+ * own, whose router reads paths as the HTTP receiver's does (dot segments resolved, case and a
+ * trailing slash ignored): the same front door goes in front of it. Bolt keeps that server
+ * private; it is made in the constructor, with one request listener.
+ */
+function guardedSocketModeReceiver(
+  appToken: string,
+  customRoutes: CustomRoute[],
+  /** The routes' port, and the Web API's URL (apps.connections.open), as App would pass them. */
+  installerOptions: { port: number; clientOptions: { slackApiUrl: string } },
+  logger: ReturnType<typeof boltLogger>,
+): SocketModeReceiver {
+  const receiver = new SocketModeReceiver({ appToken, customRoutes, installerOptions, logger });
+  if (customRoutes.length === 0) return receiver;
+  const server = (receiver as unknown as { httpServer?: Server }).httpServer;
+  const listeners = server?.listeners('request') as RequestListener[] | undefined;
+  if (!server || listeners?.length !== 1) {
+    throw new Error(
+      "Bolt's Socket Mode receiver no longer has the one HTTP server this bot guards; its routes would be served unchecked",
+    );
+  }
+  const [bolt] = listeners as [RequestListener];
+  server.removeAllListeners('request');
+  server.on('request', guardRoutes(guardedRoutes(customRoutes), bolt));
   return receiver;
 }
 

@@ -1,15 +1,16 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { isValidSlackRequest } from '@slack/bolt';
+import { dropBody, MAX_BODY_BYTES } from '../ingest/route-guard.js';
 
 /** Slack's rule: a request's timestamp is within five minutes of our clock, either way. */
 const MAX_SKEW_SECONDS = 300;
 
 /** Bolt's own limit on a request body; Slack's requests are far smaller. */
-const SLACK_BODY_LIMIT = 4 * 1024 * 1024;
+const SLACK_BODY_LIMIT = MAX_BODY_BYTES;
 
 /** Where Bolt takes Slack's requests (its default `endpoints`). */
-const EVENTS_PATH = '/slack/events';
+export const SLACK_EVENTS_PATH = '/slack/events';
 
 export interface GuardLog {
   warn(message: string): void;
@@ -17,13 +18,17 @@ export interface GuardLog {
 
 /**
  * Checks a request to the Slack endpoint before Bolt's HTTP receiver takes it, for what Bolt
- * lets through:
+ * lets through. It stands behind guardRoutes (src/ingest/route-guard.ts), which lets through
+ * only paths spelled exactly as a route, so every request Bolt could take as `/slack/events`
+ * is spelled `/slack/events` here (anything else passes on to the ingest's routes):
  * - a timestamp from the future, or one that is not whole seconds (`Infinity`, `NaN`, signed
  *   as such): Bolt refuses only stale ones, and either would let a signed request be replayed
  *   long after it was made. Answered 401, before the body is read.
  * - a correctly signed body that is not an object (`null`, or `payload=null`): Bolt reads
  *   `body.ssl_check` of it and fails in a promise nobody awaits, leaving the request without
  *   an answer. Answered 400.
+ * - a body past Slack's limit: answered 413 as soon as the limit is passed; the rest is not
+ *   read (src/ingest/route-guard.ts, dropBody).
  * The body is read once, here, and left on the request as `rawBody`, which Bolt reuses.
  */
 export function guardSlackRequests(
@@ -33,19 +38,17 @@ export function guardSlackRequests(
   now: () => number = Date.now,
 ): RequestListener {
   return (req, res) => {
-    const path = (req.url ?? '').split('?')[0];
-    if (!path?.startsWith('/slack/')) return next(req, res);
+    if ((req.url ?? '').split('?')[0] !== SLACK_EVENTS_PATH) return next(req, res);
     if (untimely(req, now)) {
       log.warn('refused a Slack request whose timestamp is not a time within 5 minutes of our clock');
-      res.writeHead(401).end();
+      answerUnread(req, res, 401);
       return;
     }
-    if (path !== EVENTS_PATH || req.method !== 'POST') return next(req, res);
     readBody(req, SLACK_BODY_LIMIT).then(
       (raw) => {
         if (raw === undefined) {
           log.warn(`refused a Slack request larger than ${SLACK_BODY_LIMIT} bytes`);
-          answer(res, 413);
+          answerUnread(req, res, 413);
           return;
         }
         (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;
@@ -70,6 +73,12 @@ function answer(res: ServerResponse, status: number): void {
   res.end();
 }
 
+/** An answer before the body is read to its end: the rest is not read (dropBody). */
+function answerUnread(req: IncomingMessage, res: ServerResponse, status: number): void {
+  dropBody(req);
+  answer(res, status);
+}
+
 /** A timestamp header that is not whole seconds, or more than five minutes ahead of us. */
 function untimely(req: IncomingMessage, now: () => number): boolean {
   const header = req.headers['x-slack-request-timestamp'];
@@ -79,16 +88,24 @@ function untimely(req: IncomingMessage, now: () => number): boolean {
   return Number(header) > now() / 1000 + MAX_SKEW_SECONDS;
 }
 
-/** The whole body, or undefined past `limit` bytes (the rest is drained, not kept). */
+/** The whole body, or undefined as soon as it passes `limit` bytes (the rest is left unread). */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size <= limit ? Buffer.concat(chunks) : undefined));
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      chunks.length = 0;
+      req.off('data', onData);
+      req.pause();
+      resolve(undefined);
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

@@ -19,6 +19,7 @@ import { normalizeHeartbeat } from './normalize/normalize-heartbeat.js';
 import { normalizeKeepalived } from './normalize/normalize-keepalived.js';
 import { normalizeMon } from './normalize/normalize-mon.js';
 import { readBody } from './read-body.js';
+import { dropBody } from './route-guard.js';
 import { heartbeatEventSchema } from './schemas/heartbeat-event.js';
 import { keepalivedNotifySchema } from './schemas/keepalived-notify.js';
 import { monAlertSchema } from './schemas/mon-alert.js';
@@ -233,7 +234,8 @@ export function createIngestHandler(opts: IngestHandlerOptions): IngestHandler {
           `ingest: ${refusal.message}`,
         );
       }
-      req.resume();
+      // A body refused unread (no token, wrong type) is not read to its end either.
+      dropBody(req);
       const headers: Record<string, string> = {};
       if (refusal.retryAfterSeconds !== undefined) headers['retry-after'] = String(refusal.retryAfterSeconds);
       if (refusal.status === 401) headers['www-authenticate'] = 'Bearer realm="lvs-chatops ingest"';
@@ -280,7 +282,7 @@ export function createIngestHandler(opts: IngestHandlerOptions): IngestHandler {
     if (hookDef) return hook(path, hookDef, req, res);
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) return healthz(res);
     if (path === '/metrics' && req.method === 'GET') return metricsRoute(res);
-    req.resume();
+    dropBody(req);
     send(res, 404, { error: 'not_found', message: `no ${req.method} ${path} here; try ${PATHS.join(', ')}` });
   }) as IngestHandler;
   handler.handles = (req) => PATHS.includes(pathOf(req));
@@ -300,10 +302,15 @@ function bolt(handler: IngestHandler) {
   };
 }
 
+/**
+ * The path as the request spells it, without the query. Not normalised: a router in front
+ * (Bolt's, in Socket Mode) may take `/HOOKS/MON` or `/hooks/../hooks/mon` for a route, and
+ * such a spelling gets 404 here rather than a hook (route-guard.ts says why).
+ */
 function pathOf(req: IncomingMessage): string {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
-  return (q >= 0 ? url.slice(0, q) : url).replace(/\/+$/, '') || '/';
+  return q >= 0 ? url.slice(0, q) : url;
 }
 
 function send(

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createIngestHandler, type IngestHandler, type IngestHandlerOptions } from './ingest-handler.js';
+import { guardedRoutes, guardRoutes } from './route-guard.js';
 
 export interface ListenOptions {
   /** 0 picks a free port. */
@@ -21,7 +22,7 @@ export interface IngestServer {
 
 /**
  * The ingest on a plain node:http server, until the bot mounts the same handler in Bolt's
- * HTTPReceiver. Every other path answers 404.
+ * HTTPReceiver. Every other path answers 404 (guardRoutes: before any body is read).
  */
 export function startIngestServer(opts: IngestServerOptions): Promise<IngestServer> {
   return serveIngest(createIngestHandler(opts), opts);
@@ -29,9 +30,11 @@ export function startIngestServer(opts: IngestServerOptions): Promise<IngestServ
 
 /** Serves an existing ingest handler on its own HTTP server. */
 export async function serveIngest(handler: IngestHandler, opts: ListenOptions): Promise<IngestServer> {
-  const server = createServer((req, res) => {
-    void handler(req, res);
-  });
+  const server = createServer(
+    guardRoutes(guardedRoutes(handler.routes), (req, res) => {
+      void handler(req, res);
+    }),
+  );
   // Senders keep connections open between alerts; a slow or silent client must not hold one forever.
   server.keepAliveTimeout = 5_000;
   server.requestTimeout = 30_000;
