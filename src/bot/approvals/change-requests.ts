@@ -124,6 +124,8 @@ export class ChangeRequests {
   /** Jobs this process follows now. */
   private readonly following = new Set<string>();
   private sweeper: NodeJS.Timeout | undefined;
+  /** The bot's services, once registered: a request asked again re-reads the policy. */
+  private services: (() => BotServices) | undefined;
   private closed = false;
 
   constructor(private readonly deps: ChangeDeps) {}
@@ -176,11 +178,7 @@ export class ChangeRequests {
       );
     }
     const cluster = services.inventory.clusters.find((c) => c.name === record.cluster)!;
-    const rule = approvalRuleFor(cluster.policy.approval, {
-      playbook: record.playbook,
-      force: request.playbook === 'remount-fileset' && request.force === true,
-      belowFloor: plan.needsOverride,
-    });
+    const rule = ruleFor(cluster, request, plan.needsOverride);
     if (rule.approval === 'none') {
       const run = await this.deps.jobs.requestRun(request, { user, via: 'slack', channel });
       const ts = await this.deps.poster.post(channel, {
@@ -218,6 +216,7 @@ export class ChangeRequests {
    * the approver types the target's name, and the submission gets the click's checks again.
    */
   register(app: App, services: () => BotServices): void {
+    this.services = services;
     app.action('lvs_approve', async ({ ack, body, action, respond, client }) => {
       await ack();
       const id = 'value' in action && typeof action.value === 'string' ? action.value : '';
@@ -603,6 +602,14 @@ export class ChangeRequests {
     channel: string,
   ): Promise<void> {
     if (!record.plan || !previous) return;
+    // The new plan may cross the floor where the old one did not: the policy decides again.
+    const cluster = this.services?.().inventory.clusters.find((c) => c.name === previous.cluster);
+    const request = previous.request as PlaybookRequest;
+    const confirmTarget = cluster
+      ? ruleFor(cluster, request, record.plan.needsOverride).approval === 'typed'
+        ? confirmationTarget(cluster, request)
+        : undefined
+      : previous.confirmTarget;
     const approval = await this.deps.approvals.create({
       cluster: previous.cluster,
       request: previous.request,
@@ -611,6 +618,7 @@ export class ChangeRequests {
       planJobId: record.id,
       snapshot: record.plan.snapshot,
       needsOverride: record.plan.needsOverride,
+      ...(confirmTarget !== undefined && { confirmTarget }),
       title: `${record.plan.title} (again: the table changed since the last approval)`,
       expiresAt: Date.now() + (previous.expiresAt - previous.createdAt),
     });
@@ -668,6 +676,14 @@ function typedRefusal(target: string, typed: string | undefined): string | undef
   }
   if (typedNameMatches(typed, target)) return undefined;
   return `You typed '${typed.trim().slice(0, 80)}', not ${target}; nothing was changed. Type ${target} exactly to approve.`;
+}
+
+function ruleFor(cluster: Cluster, request: PlaybookRequest, belowFloor: boolean) {
+  return approvalRuleFor(cluster.policy.approval, {
+    playbook: request.playbook,
+    force: request.playbook === 'remount-fileset' && request.force === true,
+    belowFloor,
+  });
 }
 
 /**
