@@ -13,12 +13,9 @@ import type { PlaybookRequest } from '../../queues/job-schemas.js';
 import type { ApprovalRequest, ApprovalStore } from '../../store/approval-store.js';
 import type { FollowedJob, FollowedJobs } from '../../store/followed-jobs.js';
 import { roleOf } from '../access.js';
-import { type ClickOrigin, clickedIn, misplacedClick } from './click-origin.js';
-
-export type { ClickOrigin } from './click-origin.js';
-
 import type { BotServices, CommandHandler, Outcome } from '../commands/handle-command.js';
 import { ephemeral, problem, type Reply } from '../reply.js';
+import { type ClickOrigin, clickedIn, misplacedClick } from './click-origin.js';
 import {
   CONFIRM_INPUT,
   CONFIRM_VIEW,
