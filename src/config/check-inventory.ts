@@ -329,18 +329,19 @@ function checkSlackAndPolicy(
   if (approval === undefined || !isRecord(cluster.slack)) return;
   const approvers = audience(slack.approvers);
   const operators = audience(slack.operators);
-  if (approval.required.length > 0 && approvers.users.length === 0 && approvers.usergroups.length === 0) {
+  const asked = approval.required.filter((p) => !approval.notRequired.includes(p));
+  if (asked.length > 0 && approvers.users.length === 0 && approvers.usergroups.length === 0) {
     const defaulted =
       policy.approval === undefined || !isRecord(policy.approval) || !('required' in policy.approval);
     problems.push({
       path: [...base, 'slack', 'approvers'],
-      message: `nobody may approve, yet ${defaulted ? 'the default policy' : 'policy.approval.required'} asks approval for ${approval.required.join(', ')}; list approvers (users or usergroups), or set policy.approval.required: []`,
+      message: `nobody may approve, yet ${defaulted ? 'the default policy' : 'policy.approval.required'} asks approval for ${asked.join(', ')}; list approvers (users or usergroups), or list the playbooks that need none under policy.approval.notRequired`,
     });
     return;
   }
   const [onlyApprover, ...moreApprovers] = approvers.users;
   if (
-    approval.required.length > 0 &&
+    asked.length > 0 &&
     approval.twoPersonRule &&
     onlyApprover !== undefined &&
     moreApprovers.length === 0 &&

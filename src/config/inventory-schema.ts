@@ -1,16 +1,10 @@
 import { z } from 'zod';
 import { DURATION_EXAMPLES, parseDuration } from '../core/duration.js';
 import { parseHostKeyPins } from '../core/host-key-pin.js';
+import { DEFAULT_TYPED_CONFIRMATION, TYPED_CONFIRMATION_CASES } from '../core/policy/approval-rule.js';
 import { canonicalAddress } from './address.js';
 import { suggestionText } from './closest-names.js';
-import {
-  FORWARDINGS,
-  PLAYBOOK_NAMES,
-  PROTOCOLS,
-  SCHEDULERS,
-  type SlackAudience,
-  TABLE_CHANGING_PLAYBOOKS,
-} from './inventory.js';
+import { FORWARDINGS, PLAYBOOK_NAMES, PROTOCOLS, SCHEDULERS, type SlackAudience } from './inventory.js';
 import { describeValue, unlessMissing } from './zod-issues.js';
 
 /**
@@ -285,9 +279,20 @@ export const autoActionSchema = z
     error: 'an auto entry needs onDown or onUp (or both)',
   });
 
+const TYPED_CONFIRMATION_NAMES = [...PLAYBOOK_NAMES, ...TYPED_CONFIRMATION_CASES] as const;
+const typedConfirmationSchema = z.enum(TYPED_CONFIRMATION_NAMES, {
+  error: unlessMissing(
+    (v) =>
+      `'${String(v)}' is neither a playbook nor ${TYPED_CONFIRMATION_CASES.join(' nor ')}; ${suggestionText(String(v), TYPED_CONFIRMATION_NAMES)}`,
+  ),
+});
+
 export const approvalSchema = z
   .strictObject({
-    required: z.array(playbookNameSchema).default([...TABLE_CHANGING_PLAYBOOKS]),
+    // Safe by default: every manual change needs an approver unless `notRequired` names it.
+    required: z.array(playbookNameSchema).default([...PLAYBOOK_NAMES]),
+    notRequired: z.array(playbookNameSchema).default([]),
+    typedConfirmation: z.array(typedConfirmationSchema).default([...DEFAULT_TYPED_CONFIRMATION]),
     twoPersonRule: z.boolean().default(true),
     expiry: positiveDuration(15 * 60_000),
   })

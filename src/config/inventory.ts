@@ -1,4 +1,5 @@
 import { SCHEDULERS as IPVS_SCHEDULERS } from '../core/ipvs/commands.js';
+import type { TypedConfirmationCase } from '../core/policy/approval-rule.js';
 /**
  * The loaded inventory (CONTRACT §6): what `loadInventory` returns once the YAML is valid,
  * every cross-check passed and every default is filled. This is the only inventory type that
@@ -190,7 +191,12 @@ export interface ClusterSlack {
 
 export interface Policy {
   approval: {
+    /** Playbooks that need an approval; default all (see core/policy/approval-rule.ts). */
     required: PlaybookName[];
+    /** Playbooks that run without one; wins over `required`. */
+    notRequired: PlaybookName[];
+    /** Playbooks, `remount-force` and `capacity-override`: the approver types the target's name. */
+    typedConfirmation: (PlaybookName | TypedConfirmationCase)[];
     /** The requester may not approve their own request. */
     twoPersonRule: boolean;
     expiry: number;

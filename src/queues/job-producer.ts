@@ -2,6 +2,7 @@ import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Inventory, PlaybookName } from '../config/inventory.js';
 import { findRealServer, findVirtualService } from '../config/lookup.js';
+import { approvalRuleFor } from '../core/policy/approval-rule.js';
 import { AutoActionLog } from './auto-action-log.js';
 import { DrainMemory } from './drain-memory.js';
 import {
@@ -116,8 +117,8 @@ export class JobProducer {
   }
 
   /**
-   * Queues a run. Playbooks the cluster's policy lists under `approval.required` need
-   * `approval` (from the dry run's snapshot); with the two-person rule the approver may not be
+   * Queues a run. Playbooks that need an approval by the cluster's policy (`approvalRuleFor`:
+   * all unless `approval.notRequired` names them) need `approval` (from the dry run's snapshot); with the two-person rule the approver may not be
    * the requester.
    */
   async requestRun(
@@ -134,10 +135,14 @@ export class JobProducer {
     }
     const parsedApproval = approval === undefined ? null : parseApproval(approval);
     const cluster = this.inventory().clusters.find((c) => c.name === resolved.cluster)!;
-    const { required, twoPersonRule } = cluster.policy.approval;
-    if (required.includes(resolved.playbook) && parsedApproval === null) {
+    const { twoPersonRule } = cluster.policy.approval;
+    const rule = approvalRuleFor(cluster.policy.approval, {
+      playbook: resolved.playbook,
+      force: 'force' in resolved && resolved.force === true,
+    });
+    if (rule.approval !== 'none' && parsedApproval === null) {
       throw new JobError('APPROVAL_REQUIRED', [
-        `${resolved.playbook} on cluster ${cluster.name} needs an approval (policy.approval.required): ` +
+        `${resolved.playbook} on cluster ${cluster.name} needs an approval (${rule.why}): ` +
           'queue a dry run with requestPlan, show its plan, and pass the approver and the snapshot to requestRun',
       ]);
     }

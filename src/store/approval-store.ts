@@ -19,6 +19,11 @@ export const approvalRequestSchema = z.object({
   planJobId: z.string(),
   snapshot: z.object({ lines: z.array(z.string()), hash: z.string() }),
   needsOverride: z.boolean(),
+  /**
+   * Set when the policy asks a typed confirmation (policy.approval.typedConfirmation): the name
+   * (real server, fileset or director) the approver must type; a click alone does not approve.
+   */
+  confirmTarget: z.string().optional(),
   title: z.string(),
   createdAt: z.number(),
   expiresAt: z.number(),

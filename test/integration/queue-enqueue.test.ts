@@ -158,9 +158,14 @@ describe('a job is validated when it is queued, not when it runs', () => {
     expect((await producer.requestPlan({ playbook: 'drain', realServer: 'web-2' }, OPERATOR)).queue).toBe(
       TASKS_QUEUE,
     );
-    expect((await producer.requestRun({ playbook: 'remount-fileset', fileset: 'www' }, OPERATOR)).queue).toBe(
-      TASKS_QUEUE,
-    );
+    // Every manual change needs an approval by default, a remount included.
+    const remount = await producer.requestRun({ playbook: 'remount-fileset', fileset: 'www' }, OPERATOR, {
+      by: 'U0APPROVER',
+      at: Date.now(),
+      override: false,
+      snapshot: SNAPSHOT,
+    });
+    expect(remount.queue).toBe(TASKS_QUEUE);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { PLAYBOOK_NAMES } from '../../src/config/inventory.js';
 import { brokenCopy, C0, DELETE, EXAMPLE, errorsOf, expectError, loadOk } from './inventory-edit.js';
 
 // Each test breaks one thing in a copy of examples/inventory.yml and checks that the error
@@ -264,7 +265,12 @@ describe('inventory cross-checks: Slack and policy', () => {
   });
 
   it('refuses a policy that asks approval when nobody may approve', () => {
-    const errors = errorsOf(brokenCopy([[...C0, 'slack', 'approvers'], DELETE]));
+    const errors = errorsOf(
+      brokenCopy(
+        [[...C0, 'slack', 'approvers'], DELETE],
+        [[...C0, 'policy', 'approval', 'required'], ['remove-real-server']],
+      ),
+    );
     expectError(
       errors,
       'clusters.0.slack.approvers',
@@ -275,6 +281,16 @@ describe('inventory cross-checks: Slack and policy', () => {
   it('asks for approvers under the default policy too (approval on every table change)', () => {
     const errors = errorsOf(brokenCopy([[...C0, 'slack', 'approvers'], DELETE], [[...C0, 'policy'], DELETE]));
     expectError(errors, 'clusters.0.slack.approvers', /the default policy asks approval/);
+  });
+
+  it('needs no approvers when policy.approval.notRequired names every playbook', () => {
+    const inventory = loadOk(
+      brokenCopy(
+        [[...C0, 'slack', 'approvers'], DELETE],
+        [[...C0, 'policy', 'approval', 'notRequired'], [...PLAYBOOK_NAMES]],
+      ),
+    );
+    expect(inventory.clusters[0]?.slack.approvers).toEqual({ users: [], usergroups: [] });
   });
 
   it('needs no approvers when the policy asks no approval', () => {

@@ -144,14 +144,20 @@ describe('defaults', () => {
     });
     expect(small?.policy).toEqual({
       approval: {
+        // Every manual change needs an approval by default; the ones that can take a service
+        // down need the target's name typed.
         required: [
           'remove-real-server',
           'restore-real-server',
           'reweight',
           'drain',
           'force-failback',
+          'remount-fileset',
+          'save-rules',
           'build-step',
         ],
+        notRequired: [],
+        typedConfirmation: ['force-failback', 'remount-force', 'capacity-override'],
         twoPersonRule: true,
         expiry: 900_000,
       },
@@ -212,6 +218,8 @@ describe("the lab's inventory (CONTRACT §7)", () => {
     });
     expect(lab?.policy.approval).toEqual({
       required: ['remove-real-server', 'restore-real-server', 'reweight', 'drain', 'force-failback'],
+      notRequired: [],
+      typedConfirmation: ['force-failback', 'remount-force', 'capacity-override'],
       twoPersonRule: true,
       expiry: 900_000,
     });

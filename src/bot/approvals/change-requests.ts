@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { App } from '@slack/bolt';
+import { z } from 'zod';
 import type { Cluster } from '../../config/inventory.js';
 import type { Command } from '../../core/commands/index.js';
+import { approvalRuleFor, typedNameMatches } from '../../core/policy/approval-rule.js';
 import type { Logger } from '../../log/logger.js';
 import type { SlackMessage } from '../../notifiers/slack/render-incident.js';
 import { type AuditRecord, FINAL_STATUSES } from '../../queues/job-audit.js';
@@ -14,7 +16,15 @@ import { channelServes, roleOf } from '../access.js';
 import { checkCommand } from '../command-target.js';
 import type { BotServices, CommandHandler, Outcome } from '../commands/handle-command.js';
 import { ephemeral, problem, type Reply } from '../reply.js';
-import { renderApprovalDecided, renderApprovalRequest } from './render-approval.js';
+import { type ClickOrigin, clickedIn, misplacedClick } from './click-origin.js';
+import {
+  CONFIRM_INPUT,
+  CONFIRM_VIEW,
+  type ConfirmMetadata,
+  renderApprovalDecided,
+  renderApprovalRequest,
+  renderConfirmView,
+} from './render-approval.js';
 
 /** Posting and editing the approval message (the bot's Web API client). */
 export interface MessagePoster {
@@ -112,6 +122,8 @@ export class ChangeRequests {
   /** Jobs this process follows now. */
   private readonly following = new Set<string>();
   private sweeper: NodeJS.Timeout | undefined;
+  /** The bot's services, once registered: a request asked again re-reads the policy. */
+  private services: (() => BotServices) | undefined;
   private closed = false;
 
   constructor(private readonly deps: ChangeDeps) {}
@@ -172,8 +184,8 @@ export class ChangeRequests {
     const posted = channelServes(cluster, channel) ? channel : cluster.slack.channel;
     const elsewhere =
       posted === channel ? '' : ` (posted in <#${posted}>, cluster ${cluster.name}'s channel)`;
-    const needsApproval = cluster.policy.approval.required.includes(record.playbook) || plan.needsOverride;
-    if (!needsApproval) {
+    const rule = ruleFor(cluster, request, plan.needsOverride);
+    if (rule.approval === 'none') {
       const run = await this.deps.jobs.requestRun(request, { user, via: 'slack', channel });
       const ts = await this.deps.poster.post(posted, {
         text: `${plan.title}: queued as ${run.jobId}`,
@@ -194,6 +206,7 @@ export class ChangeRequests {
       planJobId: record.id,
       snapshot: plan.snapshot,
       needsOverride: plan.needsOverride,
+      ...(rule.approval === 'typed' && { confirmTarget: confirmationTarget(cluster, request) }),
       title: plan.title,
       expiresAt: Date.now() + cluster.policy.approval.expiry,
     });
@@ -202,15 +215,26 @@ export class ChangeRequests {
     this.scheduleExpiry(approval.id, posted, ts, cluster.policy.approval.expiry);
     const who = cluster.policy.approval.twoPersonRule ? 'another approver' : 'an approver';
     const there = posted === channel ? '' : `, cluster ${cluster.name}'s channel, where its approvers are`;
-    return ephemeral(`Asked for approval in <#${posted}>${there}: ${plan.title}. It needs ${who}.`);
+    const typed = approval.confirmTarget ? `, who must type ${approval.confirmTarget} to confirm` : '';
+    return ephemeral(`Asked for approval in <#${posted}>${there}: ${plan.title}. It needs ${who}${typed}.`);
   }
 
-  /** Approve and Reject, with every check a click needs. */
+  /**
+   * Approve and Reject, with every check a click needs. A request that asks a typed
+   * confirmation is not approved by the click: it opens a modal (`lvs_confirm_change`) where
+   * the approver types the target's name, and the submission gets the click's checks again.
+   */
   register(app: App, services: () => BotServices): void {
-    app.action('lvs_approve', async ({ ack, body, action, respond }) => {
+    this.services = services;
+    app.action('lvs_approve', async ({ ack, body, action, respond, client }) => {
       await ack();
       const id = 'value' in action && typeof action.value === 'string' ? action.value : '';
-      const answer = await this.decide(services(), id, body.user.id, 'approved', clickedIn(body));
+      const from = clickedIn(body);
+      const req = await this.deps.approvals.get(id);
+      const answer =
+        req?.confirmTarget !== undefined && req.state === 'pending'
+          ? await this.openConfirmation(services(), req, body.user.id, from, triggerOf(body), client)
+          : await this.decide(services(), id, body.user.id, 'approved', from);
       if (answer) await respond({ response_type: 'ephemeral', replace_original: false, text: answer });
     });
     app.action('lvs_reject', async ({ ack, body, action, respond }) => {
@@ -219,6 +243,65 @@ export class ChangeRequests {
       const answer = await this.decide(services(), id, body.user.id, 'rejected', clickedIn(body));
       if (answer) await respond({ response_type: 'ephemeral', replace_original: false, text: answer });
     });
+    app.view(CONFIRM_VIEW, async ({ ack, body, client }) => {
+      const parsed = confirmBodySchema.safeParse(body);
+      const meta = parsed.success ? parseConfirmMetadata(parsed.data.view.private_metadata) : undefined;
+      if (!parsed.success || !meta) {
+        await ack({
+          response_action: 'errors',
+          errors: { [CONFIRM_INPUT.block]: 'This confirmation cannot be read; press Approve again.' },
+        });
+        return;
+      }
+      const user = parsed.data.user.id;
+      const typed = parsed.data.view.state.values[CONFIRM_INPUT.block]?.[CONFIRM_INPUT.action]?.value ?? '';
+      const from = { team: parsed.data.team?.id ?? null, channel: meta.ch };
+      const checked = await this.check(services(), meta.a, user, 'approved', from, typed);
+      if (typeof checked === 'string') {
+        // The refusal shows in the modal, under the field: nothing ran.
+        await ack({ response_action: 'errors', errors: { [CONFIRM_INPUT.block]: checked } });
+        return;
+      }
+      await ack();
+      const answer = await this.commit(checked, user, 'approved');
+      if (answer) {
+        await client.chat
+          .postEphemeral({ channel: checked.channel, user, text: answer })
+          .catch((err) =>
+            this.deps.logger.warn({ err: (err as Error).message }, 'could not tell the approver'),
+          );
+      }
+    });
+  }
+
+  /**
+   * The Approve click of a request that asks a typed confirmation: the click's checks first (a
+   * refused click opens nothing), then the modal. Returns what to tell the clicking user.
+   */
+  private async openConfirmation(
+    services: BotServices,
+    req: ApprovalRequest,
+    user: string,
+    from: ClickOrigin,
+    triggerId: string | undefined,
+    client: App['client'],
+  ): Promise<string | undefined> {
+    const checked = await this.check(services, req.id, user, 'approved', from, null);
+    if (typeof checked === 'string') return checked;
+    if (!triggerId) return 'Slack sent no trigger to open the confirmation; press Approve again.';
+    try {
+      await client.views.open({
+        trigger_id: triggerId,
+        view: renderConfirmView(req, req.confirmTarget!, { a: req.id, ch: req.channel }) as never,
+      });
+    } catch (err) {
+      this.deps.logger.warn(
+        { err: (err as Error).message, approval: req.id },
+        'could not open the confirmation',
+      );
+      return `The confirmation could not be opened (${(err as Error).message}); press Approve again.`;
+    }
+    return undefined;
   }
 
   /** Returns what to tell the clicking user privately, or undefined when the message says it all. */
@@ -229,6 +312,26 @@ export class ChangeRequests {
     decision: 'approved' | 'rejected',
     from?: ClickOrigin,
   ): Promise<string | undefined> {
+    const checked = await this.check(services, id, user, decision, from, undefined);
+    if (typeof checked === 'string') return checked;
+    return this.commit(checked, user, decision);
+  }
+
+  /**
+   * Every check a decision needs, before anything is decided: the request is ours, pending and
+   * not expired; the click came from the workspace and the channel of the request; the user may
+   * decide it (approver of its cluster, two-person rule); and, for a typed confirmation, the
+   * typed name is the target's. `typed` is null while only asking whether the modal may open,
+   * undefined for a plain click. A refusal is recorded and returned as the text to show.
+   */
+  private async check(
+    services: BotServices,
+    id: string,
+    user: string,
+    decision: 'approved' | 'rejected',
+    from: ClickOrigin | undefined,
+    typed: string | null | undefined,
+  ): Promise<string | ApprovalRequest> {
     const { approvals, logger } = { approvals: this.deps.approvals, logger: this.deps.logger };
     const req = await approvals.get(id);
     if (!req) return 'This request is unknown or too old; ask again.';
@@ -243,13 +346,28 @@ export class ChangeRequests {
       return 'This request expired before anyone approved it; ask again for a fresh plan.';
     }
     const refusal =
-      (from && misplacedClick(services, req, from)) ??
-      (await this.refusalReason(services, cluster, req, user, decision));
+      (from && misplacedClick(services.inventory.slack.team, req.channel, from)) ??
+      (await this.refusalReason(services, cluster, req, user, decision)) ??
+      (decision === 'approved' && req.confirmTarget !== undefined && typed !== null
+        ? typedRefusal(req.confirmTarget, typed)
+        : undefined);
     if (refusal) {
       await approvals.refuse(id, { user, at: now, reason: refusal });
       logger.warn({ approval: id, user, decision, refusal }, 'refused an approval click');
       return refusal;
     }
+    return req;
+  }
+
+  /** Decides once (SET NX) and, when approved, queues the run and follows it. */
+  private async commit(
+    req: ApprovalRequest,
+    user: string,
+    decision: 'approved' | 'rejected',
+  ): Promise<string | undefined> {
+    const { approvals, logger } = { approvals: this.deps.approvals, logger: this.deps.logger };
+    const id = req.id;
+    const now = Date.now();
     const { won, request } = await approvals.decide(id, decision, user, now);
     if (!won || !request) return 'Someone decided this request a moment before you; nothing was changed.';
     if (!req.ts) {
@@ -493,6 +611,14 @@ export class ChangeRequests {
     channel: string,
   ): Promise<void> {
     if (!record.plan || !previous) return;
+    // The new plan may cross the floor where the old one did not: the policy decides again.
+    const cluster = this.services?.().inventory.clusters.find((c) => c.name === previous.cluster);
+    const request = previous.request as PlaybookRequest;
+    const confirmTarget = cluster
+      ? ruleFor(cluster, request, record.plan.needsOverride).approval === 'typed'
+        ? confirmationTarget(cluster, request)
+        : undefined
+      : previous.confirmTarget;
     const approval = await this.deps.approvals.create({
       cluster: previous.cluster,
       request: previous.request,
@@ -501,6 +627,7 @@ export class ChangeRequests {
       planJobId: record.id,
       snapshot: record.plan.snapshot,
       needsOverride: record.plan.needsOverride,
+      ...(confirmTarget !== undefined && { confirmTarget }),
       title: `${record.plan.title} (again: the table changed since the last approval)`,
       expiresAt: Date.now() + (previous.expiresAt - previous.createdAt),
     });
@@ -524,30 +651,71 @@ export class ChangeRequests {
   }
 }
 
-/** Where a click came from: the workspace and the channel of the message clicked. */
-export interface ClickOrigin {
-  team: string | null;
-  channel: string | null;
+function triggerOf(body: unknown): string | undefined {
+  const trigger = (body as { trigger_id?: unknown }).trigger_id;
+  return typeof trigger === 'string' ? trigger : undefined;
 }
 
-function clickedIn(body: { team?: { id?: string } | null; channel?: { id?: string } }): ClickOrigin {
-  return { team: body.team?.id ?? null, channel: body.channel?.id ?? null };
+/** The parts of a view_submission the confirmation reads (zod at the boundary). */
+const confirmBodySchema = z.object({
+  team: z.object({ id: z.string() }).nullish(),
+  user: z.object({ id: z.string() }),
+  view: z.object({
+    private_metadata: z.string(),
+    state: z.object({
+      values: z.record(z.string(), z.record(z.string(), z.object({ value: z.string().nullish() }))),
+    }),
+  }),
+});
+
+const confirmMetadataSchema = z.object({ a: z.string().max(40), ch: z.string().max(40) });
+
+function parseConfirmMetadata(raw: string): ConfirmMetadata | undefined {
+  try {
+    const parsed = confirmMetadataSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function typedRefusal(target: string, typed: string | undefined): string | undefined {
+  if (typed === undefined) {
+    return `This change needs a typed confirmation: press Approve and type ${target}; nothing was changed.`;
+  }
+  if (typedNameMatches(typed, target)) return undefined;
+  return `You typed '${typed.trim().slice(0, 80)}', not ${target}; nothing was changed. Type ${target} exactly to approve.`;
+}
+
+function ruleFor(cluster: Cluster, request: PlaybookRequest, belowFloor: boolean) {
+  return approvalRuleFor(cluster.policy.approval, {
+    playbook: request.playbook,
+    force: request.playbook === 'remount-fileset' && request.force === true,
+    belowFloor,
+  });
 }
 
 /**
- * A decision counts only from the inventory's workspace and the channel the request was posted
- * in: a click carried over from another workspace of the app, or made on a copy elsewhere, is not
- * one the approvers of this channel saw.
+ * The name an approver types to confirm a change: the real server, the fileset, or for a
+ * failback the director that takes the VIPs back (the preferred one).
  */
-function misplacedClick(services: BotServices, req: ApprovalRequest, from: ClickOrigin): string | undefined {
-  const team = services.inventory.slack.team;
-  if (from.team !== team) {
-    return `This click came from workspace ${from.team ?? '(none)'}, not ${team}; nothing was changed.`;
+function confirmationTarget(cluster: Cluster, request: PlaybookRequest): string {
+  switch (request.playbook) {
+    case 'remount-fileset':
+      return request.fileset;
+    case 'force-failback':
+      return (cluster.directors.find((d) => d.preferred) ?? cluster.directors[0]!).name;
+    case 'save-rules':
+    case 'build-step':
+      return cluster.name;
+    default:
+      return realServerName(cluster, request.realServer);
   }
-  if (from.channel !== req.channel) {
-    return `This request can only be decided in <#${req.channel}>, where it was posted; nothing was changed.`;
-  }
-  return undefined;
+}
+
+/** The inventory's name of a real server asked by name or address. */
+function realServerName(cluster: Cluster, asked: string): string {
+  return cluster.realServers.find((r) => r.name === asked || r.address === asked)?.name ?? asked;
 }
 
 function stubApproval(record: AuditRecord): Partial<ApprovalRequest> {

@@ -28,7 +28,11 @@ function when(ms: number): string {
 
 /** The approval request, waiting for an approver: the plan, its checks, Approve and Reject. */
 export function renderApprovalRequest(req: ApprovalRequest, planMrkdwn: string): SlackMessage {
-  const approveText = req.needsOverride ? 'Approve, crossing the floor' : 'Approve';
+  const approveText = req.confirmTarget
+    ? clip(`Approve… (type ${req.confirmTarget})`, 75)
+    : req.needsOverride
+      ? 'Approve, crossing the floor'
+      : 'Approve';
   const blocks: Block[] = [
     { type: 'header', text: { type: 'plain_text', text: clip(`Approval needed: ${req.title}`, 150) } },
     {
@@ -51,20 +55,23 @@ export function renderApprovalRequest(req: ApprovalRequest, planMrkdwn: string):
           text: { type: 'plain_text', text: approveText },
           style: req.needsOverride ? 'danger' : 'primary',
           value: req.id,
-          confirm: {
-            title: { type: 'plain_text', text: 'Run this change?' },
-            text: {
-              type: 'mrkdwn',
-              text: clip(
-                req.needsOverride
-                  ? `${req.title}\nThis crosses the capacity floor: fewer real servers than the policy keeps will serve.`
-                  : `${req.title}\nThe worker re-checks the table first and stops if it changed.`,
-                300,
-              ),
+          // A typed confirmation opens its own modal; a second yes/no dialog would add nothing.
+          ...(req.confirmTarget === undefined && {
+            confirm: {
+              title: { type: 'plain_text', text: 'Run this change?' },
+              text: {
+                type: 'mrkdwn',
+                text: clip(
+                  req.needsOverride
+                    ? `${req.title}\nThis crosses the capacity floor: fewer real servers than the policy keeps will serve.`
+                    : `${req.title}\nThe worker re-checks the table first and stops if it changed.`,
+                  300,
+                ),
+              },
+              confirm: { type: 'plain_text', text: 'Run it' },
+              deny: { type: 'plain_text', text: 'Cancel' },
             },
-            confirm: { type: 'plain_text', text: 'Run it' },
-            deny: { type: 'plain_text', text: 'Cancel' },
-          },
+          }),
         },
         {
           type: 'button',
@@ -124,7 +131,7 @@ export function renderApprovalDecided(
   // A run the policy lets through without an approver (ChangeRequests.follow) names nobody.
   const byPolicy = req.state === 'approved' && req.decidedBy === 'policy';
   const decided = byPolicy
-    ? ':white_check_mark: No approval needed: the policy (policy.approval.required) lets it run'
+    ? ':white_check_mark: No approval needed: the policy (policy.approval.notRequired) lets it run'
     : req.state === 'approved'
       ? `:white_check_mark: Approved by <@${req.decidedBy}> ${req.decidedAt ? when(req.decidedAt) : ''}`
       : req.state === 'rejected'
@@ -164,4 +171,50 @@ export function renderApprovalDecided(
   }
   const state = byPolicy ? 'running without approval' : req.state;
   return { text: `${req.title}: ${state}${record ? `, job ${record.id} ${record.status}` : ''}`, blocks };
+}
+
+/** The modal of a typed confirmation (callback_id `lvs_confirm_change`). */
+export const CONFIRM_VIEW = 'lvs_confirm_change';
+/** Its one input: the block and the action_id of the typed name. */
+export const CONFIRM_INPUT = { block: 'lvs_confirm_name', action: 'lvs_confirm_change_name' } as const;
+
+/** What the modal carries back in private_metadata: the request and the channel clicked in. */
+export interface ConfirmMetadata {
+  a: string;
+  ch: string;
+}
+
+/**
+ * The modal an approver fills in to approve a change that can take a service down: they type
+ * the target's name, so that a stray or hurried click approves nothing.
+ */
+export function renderConfirmView(req: ApprovalRequest, target: string, metadata: ConfirmMetadata) {
+  return {
+    type: 'modal' as const,
+    callback_id: CONFIRM_VIEW,
+    private_metadata: JSON.stringify(metadata),
+    title: { type: 'plain_text' as const, text: 'Confirm the change' },
+    submit: { type: 'plain_text' as const, text: 'Approve and run' },
+    close: { type: 'plain_text' as const, text: 'Cancel' },
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: clip(
+            `*${req.title}* (cluster ${req.cluster}, asked by <@${req.requestedBy}>)\n` +
+              `This change can take a service down${req.needsOverride ? ': it goes below the capacity floor' : ''}. ` +
+              `Type *${target}* to approve it.`,
+            3000,
+          ),
+        },
+      },
+      {
+        type: 'input',
+        block_id: CONFIRM_INPUT.block,
+        label: { type: 'plain_text', text: clip(`Type ${target} to confirm`, 2000) },
+        element: { type: 'plain_text_input', action_id: CONFIRM_INPUT.action, max_length: 255 },
+      },
+    ],
+  };
 }

@@ -9,6 +9,7 @@ import {
 import { runChecks } from '../../build/run-checks.js';
 import { type BuildOptions, type BuildStep, buildStep, buildSteps } from '../../build/steps/index.js';
 import type { Cluster, Inventory } from '../../config/inventory.js';
+import { approvalRuleFor } from '../../core/policy/approval-rule.js';
 import { type ApprovalSnapshot, makeSnapshot } from '../../core/policy/approval-snapshot.js';
 import type { Logger } from '../../log/logger.js';
 import { type AuditRecord, FINAL_STATUSES } from '../../queues/job-audit.js';
@@ -23,6 +24,7 @@ import {
   type BuildProgressStore,
 } from '../../store/build-progress.js';
 import { type GroupMembers, type Role, roleOf } from '../access.js';
+import { type ClickOrigin, misplacedClick } from '../approvals/click-origin.js';
 import { SKIP_INPUT, SKIP_VIEW, type SkipMetadata } from './build-action-ids.js';
 import { renderApplyRequest, renderBuildMessage } from './render-build.js';
 
@@ -178,6 +180,8 @@ export class BuildFlow {
 
   /** Runs the step's checks over SSH (read-only), records them, and shows the evidence. */
   async check(cluster: Cluster, stepId: string, user: string, at: MessageRef): Promise<boolean> {
+    // Read-only, but it logs in to every host of the step and writes its verdict into the build.
+    await this.requireOperator(cluster, user, 'run a Check');
     const step = buildStep(cluster, stepId, this.options(cluster));
     if (!step) throw new BuildRefusal(`there is no step ${stepId}`);
     if (step.checks.length === 0) throw new BuildRefusal(`${step.title} has nothing to check on the hosts.`);
@@ -272,7 +276,7 @@ export class BuildFlow {
     });
     const thread = (await this.current(cluster)).message ?? at;
     const shown = request.actions.map(shownJobAction);
-    if (cluster.policy.approval.required.includes('build-step')) {
+    if (approvalRuleFor(cluster.policy.approval, { playbook: 'build-step' }).approval !== 'none') {
       await this.client.chat.postMessage({
         channel: thread.channel,
         thread_ts: thread.ts,
@@ -325,7 +329,13 @@ export class BuildFlow {
     user: string,
     approve: boolean,
     approval: MessageRef,
+    from: ClickOrigin,
   ): Promise<void> {
+    // The same origin checks as a change approval: the inventory's workspace, and the channel
+    // the Apply request was posted in (the build message's thread).
+    const posted = (await this.current(cluster)).message?.channel ?? approval.channel;
+    const misplaced = misplacedClick(this.deps.inventory.slack.team, posted, from);
+    if (misplaced) throw new BuildRefusal(misplaced);
     if ((await this.role(cluster, user)) !== 'approver')
       throw new BuildRefusal(`Only approvers of ${cluster.name} may approve or reject an Apply.`);
     const pending = (await this.current(cluster)).applies[id];

@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { clusterFor } from '../access.js';
+import { clickedIn } from '../approvals/click-origin.js';
 import type { CommandHandler } from '../commands/handle-command.js';
 import { ephemeral, problem } from '../reply.js';
 import {
@@ -16,6 +17,7 @@ import { type BuildDeps, BuildFlow, BuildRefusal, type MessageRef } from './buil
 
 /** The parts of a block_actions payload the build reads (zod at the boundary). */
 const actionBodySchema = z.object({
+  team: z.object({ id: z.string() }).nullish(),
   user: z.object({ id: z.string() }),
   trigger_id: z.string().optional(),
   channel: z.object({ id: z.string() }).optional(),
@@ -117,7 +119,7 @@ export function registerBuildActions(app: App, deps: BuildDeps): CommandHandler 
       const at = messageOf(b);
       try {
         if (!value || !at) throw new BuildRefusal('This approval is from a message the bot cannot read.');
-        await flow.decideApply(flow.cluster(value.c), value.a, b.user.id, approve, at);
+        await flow.decideApply(flow.cluster(value.c), value.a, b.user.id, approve, at, clickedIn(b));
       } catch (error) {
         await flow.refuse(b.user.id, at?.channel, error);
       }

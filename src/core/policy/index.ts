@@ -1,6 +1,7 @@
 /**
  * Safety decisions, pure: the capacity floor, the approval snapshot and its re-check at run
- * time, which director is active, drift between the directors, the cap on automatic actions.
+ * time, which director is active, drift between the directors, the cap on automatic actions,
+ * and which manual changes need an approval (and a typed confirmation).
  */
 export {
   type ActiveDirector,
@@ -9,6 +10,16 @@ export {
   findActiveDirector,
   type HeartbeatResources,
 } from './active-director.js';
+export {
+  type ApprovalPolicy,
+  type ApprovalRule,
+  approvalRuleFor,
+  type ChangeAsked,
+  DEFAULT_TYPED_CONFIRMATION,
+  TYPED_CONFIRMATION_CASES,
+  type TypedConfirmationCase,
+  typedNameMatches,
+} from './approval-rule.js';
 export {
   type ApprovalSnapshot,
   makeSnapshot,
