@@ -165,7 +165,7 @@ function resetPeak(): void {
 
 describe('the HTTP server refuses oddly spelled paths before reading them', () => {
   it('a signed command from the future, to any other spelling of /slack/events: 404, no effect', async () => {
-    const body = commandForm('subscribe kind=alert');
+    const body = commandForm('subscribe cluster=lab kind=alert');
     const headers = {
       'content-type': 'application/x-www-form-urlencoded',
       ...signRequest(SIGNING_SECRET, body, now() + 3600),
@@ -289,7 +289,7 @@ describe('the HTTP server refuses oddly spelled paths before reading them', () =
   });
 
   it('keeps serving a correctly signed command afterwards', async () => {
-    const body = commandForm('subscribe kind=failover');
+    const body = commandForm('subscribe cluster=lab kind=failover');
     const answer = await send(
       '/slack/events',
       { 'content-type': 'application/x-www-form-urlencoded', ...signRequest(SIGNING_SECRET, body, now()) },
