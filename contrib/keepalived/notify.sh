@@ -292,7 +292,8 @@ is_rejection() {
 
 explain() {
 	case $STATUS in
-	401 | 403) echo "the bot refused the token (HTTP $STATUS): check LVS_CHATOPS_TOKEN against the bot's INGEST_TOKEN" ;;
+	401) echo "the bot does not know the token (HTTP 401): check LVS_CHATOPS_TOKEN against the bot's INGEST_TOKEN or the cluster's ingest.tokens" ;;
+	403) echo "the token may not speak for this host or cluster (HTTP 403): check the token's cluster and hosts in the inventory's ingest.tokens; real-server state is taken only from directors" ;;
 	404) echo "no /hooks/keepalived at $(redact_url "$URL") (HTTP 404): check LVS_CHATOPS_URL" ;;
 	429 | 5??) echo "the bot is busy (HTTP $STATUS)" ;;
 	000) echo "the bot at $(redact_url "$URL") did not answer ($REASON)" ;;

@@ -198,7 +198,9 @@ describe('notify.sh for keepalived', () => {
     peer.respond = () => 403;
     const run = await notify(['INSTANCE', 'VI_1', 'MASTER', '100']);
     expect(run.code).toBe(0);
-    expect(run.stderr).toMatch(/refused the token \(HTTP 403\): check LVS_CHATOPS_TOKEN/);
+    expect(run.stderr).toMatch(
+      /may not speak for this host or cluster \(HTTP 403\): check the token.s cluster and hosts/,
+    );
     expect(run.stderr + run.stdout).not.toContain(TOKEN);
     expect(await waiting()).toHaveLength(1);
   });

@@ -286,7 +286,7 @@ describe('slack.alert refuses bad arguments', () => {
     peer.respond = () => 401;
     const run = await asMon(webDown);
     expect(run.code).toBe(0);
-    expect(run.stderr).toMatch(/refused the token \(401 Unauthorized\): check LVS_CHATOPS_TOKEN/);
+    expect(run.stderr).toMatch(/does not know the token \(401 Unauthorized\): check LVS_CHATOPS_TOKEN/);
     expect(run.stderr + run.stdout).not.toContain(TOKEN);
     expect((await readFile(spoolPath(), 'utf8')).trim().split('\n')).toHaveLength(1);
     await expect(readFile(`${spoolPath()}.rejected`, 'utf8')).rejects.toThrow(/ENOENT/);
