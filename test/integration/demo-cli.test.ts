@@ -174,6 +174,28 @@ describe('lvs-chatops demo', () => {
     }
   });
 
+  it('cleans up on Ctrl-C when its output was piped to a reader that Ctrl-C stopped first', async () => {
+    // `lvs-chatops demo 2>&1 | tee demo.log`, then Ctrl-C: tee dies with the demo's group, and
+    // every line the demo writes after that fails (EPIPE).
+    const run = demo(['--no-lab', '--port', '0'], { REDIS_URL: TEST_REDIS_URL });
+    const [, prefix] = await run.waitForLine(/keys under (lvs-demo-[0-9a-f]+):/);
+    const [, consolePort] = await run.waitForLine(URL_LINE);
+    const [, botPort] = await run.waitForLine(/the bot \(HTTP mode\): http:\/\/127\.0\.0\.1:(\d+)\//);
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      const count = async () => (await redis.keys(`${prefix}:*`)).length;
+      expect(await count()).toBeGreaterThan(0);
+      run.child.stdout!.destroy();
+      run.child.stderr!.destroy();
+      process.kill(-run.child.pid!, 'SIGINT');
+      expect(await run.exited).toBe(0);
+      expect(await count()).toBe(0);
+      for (const p of [consolePort, botPort]) expect(await listening(Number(p))).toBe(false);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it('says which port is taken and how to pick another', async () => {
     const server = createServer().listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
