@@ -21,6 +21,11 @@ export interface BotAppOptions {
   routes?: CustomRoute[];
   /** Registers more listeners (approval buttons, the guided build) on the app. */
   register?: (app: App, services: () => BotServices) => void;
+  /**
+   * The address the HTTP server listens on (HTTP mode); default every address, as a bot behind
+   * a load balancer or Slack's requests needs. The demo gives 127.0.0.1.
+   */
+  host?: string;
 }
 
 export class BotConfigError extends Error {
@@ -166,7 +171,8 @@ export function createBotApp(opts: BotAppOptions): BotApp {
     app,
     async start() {
       void identity.resolve();
-      const server = (await app.start(env.PORT)) as unknown;
+      const listen = opts.host && !socketMode ? { port: env.PORT, host: opts.host } : env.PORT;
+      const server = (await app.start(listen)) as unknown;
       const address = (server as { address?: () => unknown }).address?.();
       const port =
         typeof address === 'object' && address && 'port' in address ? Number(address.port) : env.PORT;

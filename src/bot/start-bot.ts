@@ -43,6 +43,8 @@ export interface StartBotOptions {
   eventProcessor?: boolean;
   /** How jobs started from Slack are followed (ChangeRequests' defaults: 1 s looks, 15 s leases, 5 s sweeps). */
   follow?: { intervalMs?: number; leaseMs?: number; sweepMs?: number };
+  /** The address the HTTP server listens on (default every address; the demo's is 127.0.0.1). */
+  host?: string;
 }
 
 export interface RunningBot {
@@ -143,6 +145,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
   const bot = createBotApp({
     env,
     logger,
+    ...(opts.host && { host: opts.host }),
     routes: pipeline.handler.routes as unknown as CustomRoute[],
     services: {
       inventory,

@@ -9,7 +9,8 @@ import { SubscriptionStore } from '../store/subscription-store.js';
 /**
  * The bot as `lvs-chatops bot` runs it (`startBot`: the Slack app in HTTP mode, the alert
  * ingest beside /slack/events on PORT, the event processor, approvals, status and jobs), plus
- * the notify worker in the same process, with its state under the demo's key prefix.
+ * the notify worker in the same process, with its state under the demo's key prefix; it
+ * listens on 127.0.0.1 only.
  */
 export async function startDemoBot(opts: {
   env: Env;
@@ -24,6 +25,9 @@ export async function startDemoBot(opts: {
     logger: opts.logger,
     keys: opts.keys,
     notifyWorker: true,
+    // Only this machine: Slack is the local one, and the lab's mon reaches the ingest through
+    // the relay on the lab's front address (ingest-relay.ts).
+    host: '127.0.0.1',
   });
   return {
     port: bot.port,

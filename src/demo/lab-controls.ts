@@ -27,7 +27,9 @@ export function labControls(stateDir: string): ControlPanel {
       const hosts: ControlHost[] = s.hosts.map((h) => {
         const words: string[] = [];
         if (h.role === 'director') {
-          words.push(h.up ? 'up' : 'down');
+          // A director that did not answer in time is `unknown`, not `down`: on a busy machine a
+          // UML kernel can be slow to accept while it serves the VIP.
+          words.push(h.state === 'unknown' ? 'unknown (ssh did not answer in time)' : h.state);
           if (h.name === s.active) words.push('holds the VIP');
         } else {
           words.push(h.http ? 'serving HTTP' : 'HTTP stopped');
@@ -40,7 +42,7 @@ export function labControls(stateDir: string): ControlPanel {
           name: h.name,
           role: h.role,
           state: words.join(', '),
-          faulty: broken || !h.up,
+          faulty: broken || h.state === 'down',
           actions: [broken ? actions.heal : actions.break],
         };
       });

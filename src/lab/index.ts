@@ -12,6 +12,13 @@ export {
   type RealServerName,
 } from './lab-plan.js';
 export { labSsh, labSshOptions } from './lab-ssh.js';
-export { formatLabStatus, type LabHostStatus, type LabStatus, labStatus, openLab } from './lab-status.js';
+export {
+  formatLabStatus,
+  type HostState,
+  type LabHostStatus,
+  type LabStatus,
+  labStatus,
+  openLab,
+} from './lab-status.js';
 export { type LabUpResult, labUp } from './lab-up.js';
 export { probeVip, type VipProbe, vipOwner } from './vip-probe.js';

@@ -5,25 +5,41 @@ import { type DirectorName, type LabPlan, planLab } from './lab-plan.js';
 import { type LabFault, type LabState, readLabState } from './lab-state.js';
 import { isAlive } from './processes.js';
 import { httpRole } from './real-servers.js';
-import { tcpOpen } from './tcp-probe.js';
-import { probeVip } from './vip-probe.js';
+import { type TcpAnswer, tcpProbe } from './tcp-probe.js';
+import { probeVip, type VipProbe } from './vip-probe.js';
 
 /**
- * `lab status --json`, CONTRACT §7: {"inventory", "hosts": [{"name", "role", "address",
- * "ssh": {"user", "port", "key"}}], "vip"}. The other fields are additions: what is up,
- * who holds the VIP, the client namespace, the faults injected.
+ * `lab status --json`, the shape outside suites rely on: {"inventory", "hosts": [{"name",
+ * "role", "address", "ssh": {"user", "port", "key"}}], "vip"}. The other fields are additions:
+ * what is up, who holds the VIP, the client namespace, the faults injected.
  */
 export interface LabHostStatus {
   name: string;
   role: 'director' | 'real-server';
   address: string;
   ssh: { user: string; port: number; key: string };
-  /** The host answers ssh (a director's kernel runs; a real server's sshd runs). */
+  /** True only when `state` is `up` (kept for the programs that read it). */
   up: boolean;
+  /**
+   * `up`: the host answers ssh (a director's sshd accepted a connection; a real server's sshd
+   * runs). `down`: its process is not running, or its ssh port refused. `unknown`: a director
+   * whose kernel runs but did not answer in time (a busy machine), neither up nor down.
+   */
+  state: HostState;
   /** A real server's HTTP server runs. */
   http?: boolean;
   fault?: LabFault;
 }
+
+export type HostState = 'up' | 'down' | 'unknown';
+
+/**
+ * How long a director's sshd is given to accept: a UML kernel on a busy machine takes over a
+ * second (a SYN retried once takes 1 s more), so three tries of 2 s before saying `unknown`.
+ */
+const DIRECTOR_PROBE = { timeoutMs: 2000, attempts: 3, pauseMs: 200 };
+/** The VIP through a director to a real server and back: two tries of 2 s. */
+const VIP_PROBE = { timeoutMs: 2000, attempts: 2 };
 
 export interface LabStatus {
   inventory: string;
@@ -67,35 +83,46 @@ export async function labStatus(stateDir?: string): Promise<LabStatus> {
     return p !== undefined && isAlive(p);
   };
   const hosts: LabHostStatus[] = [];
-  const directorUp = await Promise.all(
-    plan.directors.map(async (d) => running(d.name) && (await tcpOpen(d.frontAddress, 22, 300))),
-  );
+  const stateOf: Record<TcpAnswer, HostState> = { open: 'up', closed: 'down', timeout: 'unknown' };
+  const askVip = !plan.options.bare && state.phase === 'up';
+  const [directorStates, probe] = await Promise.all([
+    Promise.all(
+      plan.directors.map(
+        async (d): Promise<HostState> =>
+          running(d.name) ? stateOf[await tcpProbe(d.frontAddress, 22, DIRECTOR_PROBE)] : 'down',
+      ),
+    ),
+    askVip ? probeVipRetrying(plan) : Promise.resolve<VipProbe>({}),
+  ]);
   plan.directors.forEach((d, i) => {
+    const hostState = directorStates[i]!;
     const h: LabHostStatus = {
       name: d.name,
       role: 'director',
       address: d.frontAddress,
       ssh,
-      up: directorUp[i]!,
+      up: hostState === 'up',
+      state: hostState,
     };
     const fault = state.faults[d.name];
     if (fault) h.fault = fault;
     hosts.push(h);
   });
   for (const r of plan.realServers) {
+    const up = running(`${r.name} sshd`);
     const h: LabHostStatus = {
       name: r.name,
       role: 'real-server',
       address: r.address,
       ssh,
-      up: running(`${r.name} sshd`),
+      up,
+      state: up ? 'up' : 'down',
       http: running(httpRole(r)),
     };
     const fault = state.faults[r.name];
     if (fault) h.fault = fault;
     hosts.push(h);
   }
-  const probe = plan.options.bare || state.phase !== 'up' ? {} : await probeVip(plan, 1000);
   return {
     inventory: plan.paths.inventory,
     hosts,
@@ -114,6 +141,14 @@ export async function labStatus(stateDir?: string): Promise<LabStatus> {
   };
 }
 
+/** The VIP, asked again when it did not answer (a busy machine, not a lab that is down). */
+async function probeVipRetrying(plan: LabPlan): Promise<VipProbe> {
+  let probe: VipProbe = {};
+  for (let i = 0; i < VIP_PROBE.attempts && probe.page === undefined; i++)
+    probe = await probeVip(plan, VIP_PROBE.timeoutMs);
+  return probe;
+}
+
 /** The human form of `lab status`. */
 export function formatLabStatus(s: LabStatus): string {
   const lines = [
@@ -126,7 +161,7 @@ export function formatLabStatus(s: LabStatus): string {
         : `VIP         ${s.vip}:${s.port} NOT answering`,
   ];
   for (const h of s.hosts) {
-    const what = [h.up ? 'up' : 'down'];
+    const what = [h.state === 'unknown' ? 'unknown (ssh did not answer in time)' : h.state];
     if (h.http !== undefined) what.push(h.http ? 'http on' : 'http off');
     if (h.name === s.active) what.push('holds the VIP');
     if (h.fault) what.push(`fault: ${h.fault}`);

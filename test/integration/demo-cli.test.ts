@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, connect as tcpConnect } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -83,9 +84,9 @@ function freePort(): Promise<number> {
   });
 }
 
-function listening(port: number): Promise<boolean> {
+function listening(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = tcpConnect(port, '127.0.0.1');
+    const socket = tcpConnect(port, host);
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);
@@ -172,6 +173,53 @@ describe('lvs-chatops demo', () => {
     } finally {
       redis.disconnect();
     }
+  });
+
+  it('cleans up on Ctrl-C when its output was piped to a reader that Ctrl-C stopped first', async () => {
+    // `lvs-chatops demo 2>&1 | tee demo.log`, then Ctrl-C: tee dies with the demo's group, and
+    // every line the demo writes after that fails (EPIPE).
+    const run = demo(['--no-lab', '--port', '0'], { REDIS_URL: TEST_REDIS_URL });
+    const [, prefix] = await run.waitForLine(/keys under (lvs-demo-[0-9a-f]+):/);
+    const [, consolePort] = await run.waitForLine(URL_LINE);
+    const [, botPort] = await run.waitForLine(/the bot \(HTTP mode\): http:\/\/127\.0\.0\.1:(\d+)\//);
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      const count = async () => (await redis.keys(`${prefix}:*`)).length;
+      expect(await count()).toBeGreaterThan(0);
+      run.child.stdout!.destroy();
+      run.child.stderr!.destroy();
+      process.kill(-run.child.pid!, 'SIGINT');
+      expect(await run.exited).toBe(0);
+      expect(await count()).toBe(0);
+      for (const p of [consolePort, botPort]) expect(await listening(Number(p))).toBe(false);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('listens on 127.0.0.1 only: its bot and console do not answer on the other addresses of this machine', async () => {
+    const run = demo(['--no-lab', '--port', '0'], { REDIS_URL: TEST_REDIS_URL });
+    const [, consolePort] = await run.waitForLine(URL_LINE);
+    const [, botPort] = await run.waitForLine(/the bot \(HTTP mode\): http:\/\/127\.0\.0\.1:(\d+)\//);
+    // 127.0.0.2 is this machine too (all of 127/8 is loopback), and so is each interface's address.
+    const others = [
+      '127.0.0.2',
+      ...Object.values(networkInterfaces())
+        .flat()
+        .filter((a) => a && a.family === 'IPv4' && !a.internal)
+        .map((a) => a!.address),
+    ];
+    for (const p of [consolePort, botPort]) {
+      expect(await listening(Number(p))).toBe(true);
+      for (const host of others)
+        expect({ host, port: p, answers: await listening(Number(p), host) }).toEqual({
+          host,
+          port: p,
+          answers: false,
+        });
+    }
+    process.kill(-run.child.pid!, 'SIGINT');
+    expect(await run.exited).toBe(0);
   });
 
   it('says which port is taken and how to pick another', async () => {

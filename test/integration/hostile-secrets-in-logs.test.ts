@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { type LocalSlack, startLocalSlack } from '../../src/localslack/index.js';
 import { signRequest } from '../../src/localslack/sign-request.js';
 import { ensureDist } from '../support/dist.js';
@@ -44,9 +44,44 @@ function start(args: string[], env: Record<string, string>): CliProcess {
   return cli;
 }
 
-/** Waits for `check`, a minute at most unless told (bot start-up under a busy CI is slow). */
+/** Waits for `check`, a minute at most. */
 function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000) {
   return waitUntil(what, check, timeoutMs);
+}
+
+/** What every process of the test printed so far (shown when the test fails). */
+let logs = (): string => '';
+
+/**
+ * Resolves once `cli` printed something that matches `pattern`; rejects at once when it exits
+ * first. No deadline of its own: starting the CLI takes
+ * a second of CPU, which on a busy 2-core machine (a full CI run beside the lab) is over a
+ * minute of waiting; the test's timeout stops one that hangs.
+ */
+function untilPrinted(cli: CliProcess, pattern: RegExp, what: string): Promise<void> {
+  const { child } = cli;
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!pattern.test(cli.output())) return;
+      stop();
+      resolve();
+    };
+    const exited = () => {
+      stop();
+      reject(new Error(`${what}: it exited (${child.exitCode ?? child.signalCode}) first`));
+    };
+    const stop = () => {
+      child.stdout?.off('data', check);
+      child.stderr?.off('data', check);
+      child.off('exit', exited);
+    };
+    // After startCli's own listeners: the output holds the chunk when `check` runs.
+    child.stdout?.on('data', check);
+    child.stderr?.on('data', check);
+    child.once('exit', exited);
+    check();
+    if (child.exitCode !== null || child.signalCode !== null) exited();
+  });
 }
 
 /** A redis-server of the test's own that refuses every client without the password. */
@@ -149,9 +184,13 @@ clusters:
 }
 
 describe('secrets under failure', () => {
+  // The waits are on what the processes print, not on a time; this only stops one that hangs.
   it('never appear in the bot or worker logs (debug level), nor in Slack text', {
-    timeout: 240_000,
+    timeout: 600_000,
   }, async () => {
+    onTestFailed(() => {
+      console.error(`what the bot and worker printed:\n${logs()}`);
+    });
     const sshPort = await freePort(); // nothing listens: every SSH connection is refused
     const deadApi = await freePort(); // nothing listens: every Web API call fails to connect
     const port = await freePort();
@@ -167,13 +206,9 @@ describe('secrets under failure', () => {
     };
     const bot = start(['bot', '--with-notifier'], env);
     const worker = start(['worker'], env);
-    let logs = () => `${bot.output()}\n${worker.output()}`;
-    await until('the bot to listen', () => bot.output().includes('listening on port')).catch((err) => {
-      throw new Error(`${(err as Error).message}\n${logs()}`);
-    });
-    await until('the worker to start', () => worker.output().includes('worker ready')).catch((err) => {
-      throw new Error(`${(err as Error).message}\n${logs()}`);
-    });
+    logs = () => `${bot.output()}\n${worker.output()}`;
+    await untilPrinted(bot, /listening on port/, 'the bot to listen');
+    await untilPrinted(worker, /worker ready/, 'the worker to start');
     slack.setApp({ requestUrl: `http://127.0.0.1:${port}/slack/events` });
     const base = `http://127.0.0.1:${port}`;
 
@@ -209,13 +244,11 @@ describe('secrets under failure', () => {
     const help = await slack.command('/lvs help', { user: 'U0OPERATOR', channel: 'C0LVSOPS' });
     expect(help.ack.ok, JSON.stringify(help.ack)).toBe(true);
     await slack.openAppHome('U0OPERATOR');
-    await until(
+    await untilPrinted(
+      bot,
+      /fetch failed|ECONNREFUSED|could not|request failed/i,
       'the bot to log a failed Web API call',
-      () => /fetch failed|ECONNREFUSED|could not|request failed/i.test(bot.output()),
-      120_000,
-    ).catch((err) => {
-      throw new Error(`${(err as Error).message}\n${logs()}`);
-    });
+    );
 
     // Then a second bot with the Web API back: a change whose dry run fails on SSH (refused),
     // answered in Slack with the failure.
@@ -223,19 +256,13 @@ describe('secrets under failure', () => {
     await new Promise((r) => (bot.child.exitCode !== null ? r(null) : bot.child.once('exit', r)));
     const bot2 = start(['bot'], { ...env, SLACK_API_URL: slack.apiUrl });
     logs = () => `${bot.output()}\n${bot2.output()}\n${worker.output()}`;
-    await until('the second bot to listen', () => bot2.output().includes('listening on port')).catch(
-      (err) => {
-        throw new Error(`${(err as Error).message}\n${logs()}`);
-      },
-    );
+    await untilPrinted(bot2, /listening on port/, 'the second bot to listen');
     const drain = await slack.command('/lvs drain web-2', { user: 'U0OPERATOR', channel: 'C0LVSOPS' });
-    await until(
+    await untilPrinted(
+      worker,
+      /ECONNREFUSED|refused|unreachable/i,
       'the worker to log a refused SSH connection',
-      () => /ECONNREFUSED|refused|unreachable/i.test(worker.output()),
-      120_000,
-    ).catch((err) => {
-      throw new Error(`${(err as Error).message}\n${logs()}`);
-    });
+    );
     const answer = await drain.waitForResponse(undefined, 150_000);
     expect(JSON.stringify(answer.body)).toContain('Could not plan drain web-2');
 

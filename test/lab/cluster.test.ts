@@ -161,7 +161,7 @@ describe('the lab cluster, as lab up leaves it', () => {
     for (const h of status.hosts) {
       expect(Object.keys(h)).toEqual(expect.arrayContaining(['name', 'role', 'address', 'ssh']));
       expect(h.ssh).toEqual({ user: 'root', port: 22, key: expect.stringMatching(/^\//) });
-      expect(h.up, h.name).toBe(true);
+      expect({ name: h.name, up: h.up, state: h.state }).toEqual({ name: h.name, up: true, state: 'up' });
     }
     expect(status.active).toBe('lb1');
   });

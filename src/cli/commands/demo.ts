@@ -68,11 +68,19 @@ export const demoCommand: CliCommand = {
     }
     const env = readCliEnv('demo', io, { LOG_LEVEL: io.env.LOG_LEVEL || 'warn' });
     if (!env) return EXIT_FAILURE;
+    // Run with its output piped (`demo 2>&1 | tee demo.log`), Ctrl-C stops the reader too, and
+    // every later write fails (EPIPE): unheard, that error would end the process before it took
+    // down what it started. What cannot be written is dropped; the cleanup goes on.
+    const dropped = (): void => undefined;
+    process.stdout.on('error', dropped);
+    process.stderr.on('error', dropped);
     // Logs go to stderr: stdout is the progress, the URL and the list.
+    const logDestination = pino.destination({ fd: 2, sync: true });
+    logDestination.on('error', dropped);
     const logger = createLogger({
       name: 'lvs-chatops-demo',
       level: env.LOG_LEVEL,
-      destination: pino.destination({ fd: 2, sync: true }),
+      destination: logDestination,
     });
 
     const starting = new AbortController();
@@ -85,9 +93,10 @@ export const demoCommand: CliCommand = {
     const onSignal = (signal: NodeJS.Signals): void => {
       signals++;
       if (signals === 1) {
-        io.out(`\n${signal}: stopping everything the demo started…`);
+        // The cleanup first: nothing it does depends on this line being written.
         starting.abort();
         stopRequested();
+        io.out(`\n${signal}: stopping everything the demo started…`);
       } else {
         io.out('still stopping (taking the lab down takes a few seconds); nothing will be left behind');
       }
@@ -136,6 +145,7 @@ export const demoCommand: CliCommand = {
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      // The `dropped` listeners stay: the EPIPE of the last line is emitted after this returns.
     }
   },
 };
