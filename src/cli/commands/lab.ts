@@ -60,7 +60,7 @@ ${stateHelp}
 What is up, with addresses; exits 1 when no lab is up.
 
   --json            {"inventory", "hosts": [{"name", "role", "address", "ssh": {"user",
-                    "port", "key"}, ...}], "vip", ...} (CONTRACT §7)
+                    "port", "key"}, ...}], "vip", ...} (docs/interfaces.md)
 ${stateHelp}`,
   break: `usage: lvs-chatops lab break HOST [--kill] [--wait] [--state DIR]
 
