@@ -47,7 +47,7 @@ link set vec1 up
 addr add $FRONT_ADDRESS dev vec0
 addr add $BACK_ADDRESS dev vec1
 EOF
-# The seed's director: forwarding on, no redirects to real servers on the same segment.
+# The HOWTO's director: forwarding on, no redirects to real servers on the same segment.
 echo 1 >/proc/sys/net/ipv4/ip_forward
 for f in all default vec0 vec1; do
 	echo 0 >"/proc/sys/net/ipv4/conf/$f/send_redirects"

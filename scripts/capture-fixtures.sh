@@ -48,7 +48,7 @@
 # How the committed fixtures were made (2026-11-25; SOURCES.txt has each run):
 #   the single-director reference lab with heartbeat (needs kmod for modprobe):
 #     E="LAB_PREFIX=fxl LAB_STATE=/run/fxlab LAB_FRONT_NET=10.220.0 LAB_BACK_NET=10.220.1"
-#     env $E LAB_HB=1 ../shared/reference/lab/lab-up.sh; . /run/fxlab/lab.env
+#     env $E LAB_HB=1 lab-up.sh; . /run/fxlab/lab.env   # the reference lab's start script (not in this repository)
 #   ipvsadm (1.2 GB through the NAT VIP from the client netns, from a sparse file):
 #     for i in 1 2; do truncate -s 150M /run/fxlab/rs$i/www/big.bin; done
 #     capture-fixtures.sh ipvsadm --ssh "ssh $LAB_SSH_OPTS $LAB_SSH_MUX_OPTS" \
@@ -320,7 +320,7 @@ capture_ha_log() {
     record_source "$OUT" "ha-log-$LABEL.txt: copy of $FROM"
 }
 
-# The HOWTO's section 10 ("ha-log 내용") holds four excerpts; each starts after a line
+# The HOWTO's ha-log part (10 in docs/howto.md, "ha-log 내용") holds four excerpts; each starts after a line
 # with "– Master-Lvs", "– Slave-Lvs" or "– Slave-Lvs-log". Only the "heartbeat: " lines
 # are kept, byte for byte (the document puts a blank line between log lines).
 capture_seed() {
@@ -330,12 +330,12 @@ capture_seed() {
     local start end
     start=$(grep -n '(10\. ha-log' "$FROM" | head -1 | cut -d: -f1)
     end=$(grep -n '(11\. ' "$FROM" | head -1 | cut -d: -f1)
-    [ -n "$start" ] && [ -n "$end" ] || die "section 10 not found in $FROM"
+    [ -n "$start" ] && [ -n "$end" ] || die "the ha-log part (10.) not found in $FROM"
     sed -n "${start},${end}p" "$FROM" | awk -v out="$OUT" '
         /^\xe2\x80\x93 / { n++; file = sprintf("%s/seed-section10-%d.txt", out, n); next }
         /^heartbeat: / && file { print > file }
     '
-    record_source "$OUT" "seed-section10-{1..4}.txt: the heartbeat: lines of $(basename "$FROM") lines $start-$end (section 10), verbatim"
+    record_source "$OUT" "seed-section10-{1..4}.txt: the heartbeat: lines of $(basename "$FROM") lines $start-$end (part 10, the ha-log excerpts), verbatim"
     note "seed excerpts written to $OUT"
 }
 

@@ -84,7 +84,7 @@ export async function emptyDb(db: number): Promise<void> {
 
 /**
  * `lvs-chatops bot` and `lvs-chatops worker` as an operator runs them (from the build, env
- * per CONTRACT §2) against the local Slack and an empty Redis database: RSS after a rest,
+ * per docs/interfaces.md, "Environment") against the local Slack and an empty Redis database: RSS after a rest,
  * then the largest RSS while the storm is fed to the bot's /hooks/mon and notified.
  */
 async function realProcesses(shape: StormShape, quick: boolean, log: BenchContext['log']): Promise<Figure[]> {

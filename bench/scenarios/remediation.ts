@@ -24,13 +24,13 @@ import { type BenchScenario, type Figure, notMeasured, percentile } from '../fig
 const LAB = { prefix: 'lvm', stateDir: '/run/lvs-chatops-lab-bench-remediation', subnet: '10.210.4.0/23' };
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/dist\/?$/, '/');
-/** The seed's script, written from its description (bench/baselines/lvs.alert). */
+/** The HOWTO's script, written from its description (bench/baselines/lvs.alert). */
 const LVS_ALERT = join(ROOT, 'bench', 'baselines', 'lvs.alert');
 const SLACK_ALERT = join(ROOT, 'contrib', 'mon', 'slack.alert');
 const HOOK_PORT = 39_300;
 const TOKEN = `bench-${randomUUID()}`;
 
-/** The lab's inventory with the seed's lvs.alert policy: remove on down, restore on up. */
+/** The lab's inventory with the HOWTO's lvs.alert policy: remove on down, restore on up. */
 function benchInventory(path: string): Inventory {
   const doc = parse(readFileSync(path, 'utf8'));
   doc.clusters[0].policy.auto = [
@@ -59,7 +59,7 @@ async function until<T>(
 
 /**
  * Alert → `ipvsadm -d` done on the director, with the automatic policy, side by side with the
- * seed's lvs.alert doing the same removal. Both alert scripts are started on lb1 (the active
+ * HOWTO's lvs.alert doing the same removal. Both alert scripts are started on lb1 (the active
  * director, where mon runs) the way mon starts them, with mon's arguments, over one pooled SSH
  * connection from this machine; each sample runs from the moment the start is asked for:
  * - lvs.alert: until it exits (it runs `ipvsadm -d` itself);
@@ -246,7 +246,7 @@ export const remediationScenario: BenchScenario = {
           pass: q === 99 ? ratio <= 2 : null,
           note:
             q === 99
-              ? `${ours.length} samples${failures > 0 ? ` (${failures} failed)` : ''}; baseline: the seed's lvs.alert removing the same real server locally; both started on lb1 over one pooled SSH connection. ${breakdown}`
+              ? `${ours.length} samples${failures > 0 ? ` (${failures} failed)` : ''}; baseline: the HOWTO's lvs.alert removing the same real server locally; both started on lb1 over one pooled SSH connection. ${breakdown}`
               : `${ours.length} samples`,
         };
       };

@@ -40,7 +40,7 @@ export interface BuildStepRequest {
   cluster: string;
   /** The step's id (`heartbeat`). */
   step: string;
-  /** `§8-9 heartbeat between the directors`. */
+  /** `8-9 heartbeat between the directors`: the step's part of docs/howto.md and its title. */
   title: string;
   actions: BuildJobAction[];
   checks: StepCheck[];

@@ -5,7 +5,7 @@ import { loadInventory } from '../config/load-inventory.js';
 import type { CliIO } from './command.js';
 
 /**
- * The environment (CONTRACT §2) for command NAME, or undefined once it has said what is wrong
+ * The environment (docs/interfaces.md, "Environment") for command NAME, or undefined once it has said what is wrong
  * (`lvs-chatops NAME: invalid environment: …`); the command then exits 1. `overrides` are
  * defaults the command sets for itself (the demo's quieter LOG_LEVEL).
  */

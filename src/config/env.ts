@@ -3,7 +3,7 @@ import { INGEST_TOKEN_VAR } from './inventory-schema.js';
 import { parseRedisUrl } from './redis-url.js';
 
 /**
- * The process configuration, read by one pure function of the environment (CONTRACT §2).
+ * The process configuration, read by one pure function of the environment (docs/interfaces.md, "Environment").
  * Nothing else in the code reads process.env: callers pass what they got from here.
  */
 const envSchema = z.object({

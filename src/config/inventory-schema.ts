@@ -8,7 +8,7 @@ import { FORWARDINGS, PLAYBOOK_NAMES, PROTOCOLS, SCHEDULERS, type SlackAudience 
 import { describeValue, unlessMissing } from './zod-issues.js';
 
 /**
- * The inventory's YAML shape (CONTRACT §6, examples/inventory.yml). Every object is strict:
+ * The inventory's YAML shape (docs/interfaces.md, "Inventory"; examples/inventory.yml). Every object is strict:
  * an unknown key is an error naming it. Field formats and context-free defaults live here;
  * checks across fields are in check-inventory.ts, defaults that depend on other parts
  * (SSH settings, a service's forwarding) in normalize-inventory.ts.

@@ -1,7 +1,7 @@
 import { SCHEDULERS as IPVS_SCHEDULERS } from '../core/ipvs/commands.js';
 import type { TypedConfirmationCase } from '../core/policy/approval-rule.js';
 /**
- * The loaded inventory (CONTRACT §6): what `loadInventory` returns once the YAML is valid,
+ * The loaded inventory (docs/interfaces.md, "Inventory"): what `loadInventory` returns once the YAML is valid,
  * every cross-check passed and every default is filled. This is the only inventory type that
  * flows inward; nothing downstream reads the YAML or handles a missing default.
  *

@@ -14,7 +14,7 @@ export const HOST_KEY_TYPES = [
 export type HostKeyType = (typeof HOST_KEY_TYPES)[number];
 
 /**
- * A pinned SSH host key (CONTRACT §6): the whole public key, from an OpenSSH known_hosts line
+ * A pinned SSH host key (docs/interfaces.md, "Inventory"): the whole public key, from an OpenSSH known_hosts line
  * (`HOSTS TYPE BLOB [COMMENT]`, as `ssh-keyscan` prints it) or a public key line (`TYPE BLOB
  * [COMMENT]`, the host's `/etc/ssh/ssh_host_*_key.pub`), or only its fingerprint
  * (`SHA256:` and 43 base64 characters, as `ssh-keygen -lf KEY.pub` prints it).

@@ -95,7 +95,7 @@ export interface AlertPipeline extends PipelineParts {
 /**
  * The alert path without the Slack app: the ingest (HTTP), the event processor (stream →
  * incidents → notification jobs) and the notify worker (jobs → Slack, webhooks), over one
- * Redis. The bot issue mounts `handler.routes` in Bolt and starts this with `serve: false`.
+ * Redis. The bot mounts `handler.routes` in Bolt and starts this with `serve: false`.
  * This file is the one place in ingest that wires notifiers and workers in: a composition
  * root, like the CLI.
  */

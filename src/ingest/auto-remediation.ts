@@ -35,7 +35,7 @@ export interface AutoRemediationOptions {
 }
 
 /**
- * The seed's lvs.alert, with brakes. When the cluster's `policy.auto` names a playbook for a
+ * The HOWTO's lvs.alert, with brakes. When the cluster's `policy.auto` names a playbook for a
  * virtual service, the alert that opens an outage of one of its real servers queues the
  * removal directly, and the one that resolves it queues the restore (JobProducer.requestAuto:
  * at most maxPerServerPerHour per real server, once per event). A removal that would take

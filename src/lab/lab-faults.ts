@@ -22,7 +22,7 @@ import { probeVip } from './vip-probe.js';
 import { waitUntil } from './wait-until.js';
 
 /**
- * Faults the tests and the demo inject (CONTRACT §7): a real server's HTTP stops, a
+ * Faults the tests and the demo inject (docs/interfaces.md, "The lab's fixed names"): a real server's HTTP stops, a
  * director's heartbeat stops (a graceful failover), or a director's kernel is killed (a
  * crash); `heal` undoes each.
  */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * How a lab is brought up. Every field has a default, so `lab up` with no flags gives the
- * lab of CONTRACT §7; the prefix, state directory and subnet let two labs run side by side.
+ * lab (docs/interfaces.md, "The lab's fixed names"); the prefix, state directory and subnet let two labs run side by side.
  */
 export const labOptionsSchema = z.object({
   /** Starts every link and namespace name the lab creates (`lvc-front`, `lvc-web-1`, …). */

@@ -5,11 +5,11 @@ import { type LabOptions, parseSubnet } from './lab-options.js';
  * Every name, address and path of one lab, computed from its options alone (no I/O), so
  * `lab up`, `lab down` after a crash, and the tests all agree on what the lab is made of.
  *
- *   front /24 (bridge P-front): the seed's one segment. The VIP (.100), the directors (.1, .2),
+ *   front /24 (bridge P-front): the HOWTO's one segment. The VIP (.100), the directors (.1, .2),
  *     the real servers (.11-.13, each holding the VIP on lo for LVS-DR), the client (.50) and
  *     this machine (.254, where the bot listens).
  *   back /24 (bridge P-back): the directors' private link (.1, .2; this machine .254), a second
- *     heartbeat path as in the seed's serial cable + ethernet.
+ *     heartbeat path as in the HOWTO's serial cable + ethernet.
  */
 export type DirectorName = 'lb1' | 'lb2';
 export type RealServerName = 'web-1' | 'web-2' | 'web-3';

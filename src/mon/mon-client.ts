@@ -50,7 +50,7 @@ function quoteComment(text: string): string {
 }
 
 /**
- * mon's client protocol on TCP 2583 (lvs-tools.md §1.4): one command per line, the reply
+ * mon's client protocol on TCP 2583: one command per line, the reply
  * ends with a `2xx`/`5xx` status line, and commands are never pipelined — mon reads one
  * buffered line per wakeup, so each command waits for the previous reply.
  */

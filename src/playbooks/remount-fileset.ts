@@ -6,7 +6,7 @@ import type { Playbook, TargetOf } from './target.js';
 
 /**
  * `remount-fileset`: the inventory's unmount and mount argv on each host of the fileset (the
- * seed's InterMezzo commands by default, any filesystem's in practice), refused while the mount
+ * HOWTO's InterMezzo commands by default, any filesystem's in practice), refused while the mount
  * point is in use (`fuser -m`) unless forced, and verified in /proc/mounts.
  */
 export const remountFileset: Playbook<TargetOf<'remount-fileset'>> = {

@@ -6,7 +6,7 @@ import type { Playbook, TargetOf } from './target.js';
 
 /**
  * `remove-real-server`: `ipvsadm -d` on the active director (and on each standby that has the
- * service loaded, when `ipvs.syncStandby`), then the rules file. What the seed's lvs.alert did
+ * service loaded, when `ipvs.syncStandby`), then the rules file. What the HOWTO's lvs.alert did
  * on a down alert, with the capacity floor in front of it.
  */
 export const removeRealServer: Playbook<TargetOf<'remove-real-server'>> = {

@@ -67,13 +67,13 @@ export interface JobView {
 }
 
 /**
- * The one place jobs are queued (CONTRACT: the bot and the alert pipeline use only this).
+ * The one place jobs are queued (the bot and the alert pipeline use only this).
  *
  * - `requestPlan`: a dry run; its audit record gets the plan (rendered for the approval
  *   message), with the snapshot the approval must carry.
  * - `requestRun`: the real thing; a table-changing playbook needs an approval (policy), and
  *   the two-person rule is checked again here.
- * - `requestAuto`: an alert offered to the policy's `auto` (the seed's lvs.alert), capped per
+ * - `requestAuto`: an alert offered to the policy's `auto` (what lvs.alert did in the classic setup, docs/howto.md), capped per
  *   real server per hour, once per event.
  * - `undrainRequest`, `cancel`, `get`, `recent`, `waitFor`.
  *

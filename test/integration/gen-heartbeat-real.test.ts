@@ -140,7 +140,7 @@ describe.skipIf(!existsSync(HEARTBEAT) || process.getuid?.() !== 0)(
       expect(log).toContain(
         'Acquiring resource group: lvs-master IPaddr::192.168.10.100/32/eth0 ipvsadm-rules::/etc/ipvsadm.rules mon',
       );
-      // IPaddr does what the seed did by hand: ifconfig eth0:0 VIP netmask 255.255.255.255.
+      // IPaddr does what the HOWTO did by hand: ifconfig eth0:0 VIP netmask 255.255.255.255.
       expect(log).toContain(
         'ifconfig eth0:0 192.168.10.100 netmask 255.255.255.255 broadcast 192.168.10.100',
       );

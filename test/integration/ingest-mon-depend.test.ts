@@ -21,7 +21,7 @@ function seedInventory(): Inventory {
   return parsed.value;
 }
 
-/** mon's alert for web-N's SERVICE, from the seed's mon.cf (lvs.alert's -V and -R). */
+/** mon's alert for web-N's SERVICE, from the HOWTO's mon.cf (lvs.alert's -V and -R). */
 function alert(server: number, service: string): Record<string, unknown> {
   return monBody({
     server,

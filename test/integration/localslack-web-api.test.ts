@@ -119,7 +119,7 @@ describe('local Slack Web API: authentication', () => {
     expect(result.body).toMatchObject({ ok: false, error: 'unknown_method' });
   });
 
-  it('answers missing_scope with the scopes needed when the seed did not grant them', async () => {
+  it('answers missing_scope with the scopes needed when the seed data did not grant them', async () => {
     await slack.close();
     const seed = defaultSeedInput();
     seed.app.scopes = ['chat:write'];

@@ -71,7 +71,7 @@ describe.skipIf(!existsSync(MON))('slack.alert run by the real mon (Debian packa
     spool = join(dir.path, 'spool', 'alerts.jsonl');
     for (const d of ['state', 'log']) await mkdir(join(dir.path, d));
     await writeFile(join(dir.path, 'auth.cf'), 'command section\nlist:\tall\nversion:\tall\nquit:\tall\n');
-    // The seed's shape: one hostgroup per real server, a 1 s check, lvs.alert-style alert and
+    // The HOWTO's shape: one hostgroup per real server, a 1 s check, lvs.alert-style alert and
     // upalert lines; no blank line inside the watch block (mon would drop what follows).
     const cf = [
       'randstart = 0s',

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LvsEvent } from '../../src/core/events/event.js';
 import { commandPlan, run, startRig, until, type WorkerRig } from './worker-support.js';
 
-// An automatic run (policy.auto, the seed's lvs.alert) has nobody watching its message: its
+// An automatic run (policy.auto, the HOWTO's lvs.alert) has nobody watching its message: its
 // end must reach the incident it acted for, or a failed removal goes unheard.
 
 let rig: WorkerRig;

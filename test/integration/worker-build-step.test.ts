@@ -29,7 +29,7 @@ function request(command: string[] = ['sh', '-c', `echo ran >> ${INSIDE}/ran`]):
     playbook: 'build-step',
     cluster: 'lab',
     step: 'heartbeat',
-    title: '§8-9 heartbeat between the directors',
+    title: '8-9 heartbeat between the directors',
     actions: [
       {
         kind: 'file',

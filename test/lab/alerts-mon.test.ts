@@ -16,7 +16,7 @@ import { alertHook } from './global-setup.js';
 
 /**
  * The issue's "done when", on the real lab: real mon on the active director calls the shipped
- * slack.alert (the lab's mon.cf, the seed's shape), which posts to the alert pipeline listening
+ * slack.alert (the lab's mon.cf, in the HOWTO's shape), which posts to the alert pipeline listening
  * where the lab's mon.cf says the bot is; heartbeat's ha-logs are followed by the built
  * `lvs-chatops follow-halog`. Slack is the local Slack.
  */

@@ -8,7 +8,7 @@ import { type LabStatus, labDown, labStatus, labUp } from '../../src/lab/index.j
  * Boots one real lab for the `lab` project (two UML directors with IPVS and heartbeat, three
  * real servers, mon, a client) and removes it when the run ends.
  *
- * Tests get the lab's `lab status --json` (CONTRACT §7) with `inject('lab')`:
+ * Tests get the lab's `lab status --json` (docs/interfaces.md, "The lab's fixed names") with `inject('lab')`:
  *
  *   import { inject } from 'vitest';
  *   const lab = inject('lab');   // lab.hosts, lab.vip, lab.inventory, lab.stateDir, lab.client …
@@ -44,7 +44,7 @@ export function spareTestLab(slot: number) {
 }
 
 /**
- * mon also calls the project's slack.alert (CONTRACT §4), pointed at this port on this
+ * mon also calls the project's slack.alert (docs/interfaces.md, "Scripts for the cluster's hosts"), pointed at this port on this
  * machine's front address: a test that listens there receives mon's alerts as the bot would.
  */
 export function alertHook(slot: number) {

@@ -16,23 +16,23 @@ function step(cluster: Cluster, id: string, options = {}): BuildStep {
 const lines = (s: BuildStep, key: 'modern' | 'classic') => s.commands.flatMap((c) => c[key] ?? []);
 
 describe('the guided build’s steps', () => {
-  it('follows the seed’s sections in order, §0 to §14, then the final check', () => {
+  it('follows the parts of docs/howto.md in order, 0 to 14, then the final check', () => {
     const steps = buildSteps(seed());
     expect(steps.map((s) => s.id)).toEqual([...STEP_IDS]);
     expect(steps.map((s) => s.section)).toEqual([
-      '§0',
-      '§1',
-      '§2',
-      '§2, §7',
-      '§3',
-      '§4',
-      '§5, §7',
-      '§6',
-      '§7',
-      '§8-9',
-      '§10',
-      '§11-13',
-      '§14',
+      '0',
+      '1',
+      '2',
+      '2, 7',
+      '3',
+      '4',
+      '5, 7',
+      '6',
+      '7',
+      '8-9',
+      '10',
+      '11-13',
+      '14',
       'end',
     ]);
     for (const s of steps) {
@@ -96,7 +96,7 @@ describe('the guided build’s steps', () => {
     expect(s.files.map((f) => f.ok && f.file.kind)).toEqual(['arp-sysctl', 'lo-networkd', 'ifcfg-lo']);
   });
 
-  it('replaces lilo with the boot loader in use, and keeps the seed’s kernel build as the classic way', () => {
+  it('replaces lilo with the boot loader in use, and keeps the HOWTO’s kernel build as the classic way', () => {
     const s = step(seed(), 'kernel');
     expect(lines(s, 'classic').join('\n')).toMatch(/lilo/);
     expect(s.commands[0]!.note).toMatch(/lilo is gone.*GRUB: update-grub/);

@@ -8,7 +8,7 @@ function capture() {
 }
 
 describe('lvs-chatops CLI', () => {
-  it('lists every CONTRACT §1 command in --help', async () => {
+  it('lists every documented command in --help', async () => {
     const c = capture();
     expect(await main(['--help'], c.io)).toBe(0);
     for (const name of ['bot', 'worker', 'demo', 'lab', 'config', 'doctor', 'follow-halog', 'gen']) {

@@ -14,7 +14,7 @@ function refused(text: string) {
   return r.error;
 }
 
-describe('/lvs command grammar (CONTRACT §5)', () => {
+describe('/lvs command grammar (docs/interfaces.md)', () => {
   it('parses every documented form', () => {
     expect(parsed('')).toEqual({ name: 'help' });
     expect(parsed('help')).toEqual({ name: 'help' });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EnvError, readEnv } from '../../src/config/env.js';
 
 describe('readEnv', () => {
-  it('applies the CONTRACT defaults when nothing is set', () => {
+  it('applies the documented defaults when nothing is set', () => {
     const env = readEnv({});
     expect(env.LVS_INVENTORY).toBe('./inventory.yml');
     expect(env.REDIS_URL).toBe('redis://127.0.0.1:6379');

@@ -22,7 +22,7 @@ function errorOf(kind: string, cluster: Cluster, options = {}): string {
 }
 
 describe('gen mon.cf', () => {
-  it('has one hostgroup and one watch per real server, ping and http (depending on ping), in the seed shape', () => {
+  it('has one hostgroup and one watch per real server, ping and http (depending on ping), in the HOWTO shape', () => {
     const text = textOf('mon.cf', seed());
     const read = parseMonConfig(text);
     expect(read.ok).toBe(true);

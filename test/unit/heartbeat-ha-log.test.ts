@@ -131,7 +131,7 @@ describe('ha-log of the lab pair, written with and without syslogmsgfmt', () => 
   });
 });
 
-describe('the 2003 HOWTO section 10 logs (heartbeat 0.4)', () => {
+describe('the 2003 HOWTO’s failover logs (docs/howto.md, part 10; heartbeat 0.4)', () => {
   it('parses every line of every excerpt', () => {
     for (const name of HA_LOGS.filter((n) => n.startsWith('seed'))) {
       const lines = parse(name);

@@ -37,7 +37,7 @@ function lineOf(text: string, needle: string, nth = 1): number {
 }
 
 describe('loading examples/inventory.yml', () => {
-  it('loads the seed cluster: two directors, one VIP on TCP 80 with wlc, three real servers, DR, a fileset', async () => {
+  it('loads the HOWTO cluster: two directors, one VIP on TCP 80 with wlc, three real servers, DR, a fileset', async () => {
     const result = await loadInventory(EXAMPLE_PATH);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
@@ -200,7 +200,7 @@ describe('defaults', () => {
   });
 });
 
-describe("the lab's inventory (CONTRACT §7)", () => {
+describe("the lab's inventory (docs/interfaces.md, the lab's fixed names)", () => {
   it('loads the shape lab up writes, and finds its hosts for SSH', async () => {
     const result = await loadInventory(fixture('lab-shape.yml'));
     if (!result.ok) throw new Error(result.error.map(formatInventoryError).join('\n'));

@@ -47,7 +47,7 @@ describe("a lab director's heartbeat files", () => {
     expect(conf).toContain('IPVS_RULES=/etc/ha.d/ipvsadm.rules\n');
   });
 
-  it('the IPVS rules: the seed service, wlc, three real servers by DR with weight 1 (ipvsadm-save form)', () => {
+  it('the IPVS rules: the HOWTO service, wlc, three real servers by DR with weight 1 (ipvsadm-save form)', () => {
     expect(renderIpvsRules(plan)).toBe(
       [
         '-A -t 10.210.0.100:80 -s wlc',
@@ -81,7 +81,7 @@ describe("the lab's mon.cf", () => {
   const cf = renderMonCf(plan, lb1);
   const watches = cf.split(/\n(?=watch )/).slice(1);
 
-  it('has one hostgroup per real server and one watch each, as the seed recommends', () => {
+  it('has one hostgroup per real server and one watch each, as the HOWTO recommends', () => {
     for (const r of plan.realServers) expect(cf).toContain(`hostgroup ${r.name} ${r.address}\n`);
     expect(watches.map((w) => w.split('\n')[0])).toEqual(['watch web-1', 'watch web-2', 'watch web-3']);
   });

@@ -5,7 +5,7 @@ import { labLinks, labNamespaces, macFor, planLab } from '../../src/lab/lab-plan
 const plan = (input = {}) => planLab(labOptionsSchema.parse(input));
 
 describe('the lab plan', () => {
-  it('gives the default lab the names and addresses of CONTRACT §7 on 10.210.0.0/23', () => {
+  it('gives the default lab the fixed names and addresses (docs/interfaces.md) on 10.210.0.0/23', () => {
     const p = plan();
     expect(p.prefix).toBe('lvc');
     expect(p.stateDir).toBe('/run/lvs-chatops-lab');

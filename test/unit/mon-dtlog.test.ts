@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { downtimesFor, parseDtlog, parseDtlogLine } from '../../src/core/mon/dtlog.js';
 
 // The header is what mon's init_dtlog writes at every start; the entry line is the one
-// ../shared/reference/lvs-tools.md records from a real mon (write_dtlog: up time, group,
+// recorded from a real mon (write_dtlog: up time, group,
 // service, first failure, downtime in seconds, interval, last summary).
 const HEADER = [
   '#',

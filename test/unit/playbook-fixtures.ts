@@ -4,7 +4,7 @@ import { Observed } from '../../src/playbooks/observed.js';
 import { parseRead, type Read, type ReadOutput } from '../../src/playbooks/reads.js';
 
 /**
- * A cluster shaped like the lab's (CONTRACT §7) and the outputs its hosts would print, parsed
+ * A cluster shaped like the lab's (docs/interfaces.md, "The lab's fixed names") and the outputs its hosts would print, parsed
  * by the real parsers: plans in unit tests see exactly what a worker would hand them.
  */
 export const LAB_YAML = `

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** The build message's interactive elements (CONTRACT §5: action_ids start with `lvs_`). */
+/** The build message's interactive elements (docs/interfaces.md, "Slack interactive elements": action_ids start with `lvs_`). */
 export const BUILD_ACTIONS = {
   back: 'lvs_build_back',
   check: 'lvs_build_check',

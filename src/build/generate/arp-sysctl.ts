@@ -13,7 +13,7 @@ export const ARP_SYSCTLS = [
   ['net.ipv4.conf.lo.arp_announce', '2'],
 ] as const;
 
-/** The seed's 2.4 settings with Julian Anastasov's hidden patch; mainline kernels lack them. */
+/** The HOWTO's 2.4 settings with Julian Anastasov's hidden patch; mainline kernels lack them. */
 export const HIDDEN_SYSCTLS = [
   ['net.ipv4.conf.all.hidden', '1'],
   ['net.ipv4.conf.lo.hidden', '1'],
@@ -23,7 +23,7 @@ export const HIDDEN_SYSCTLS = [
  * /etc/sysctl.d/90-lvs-dr.conf for the real servers: arp_ignore=1 (answer ARP only for
  * addresses of the asking interface) and arp_announce=2 (never announce the VIP as a source),
  * on all and lo; the kernel takes the larger of all and the interface. This replaces the
- * seed's hidden patch, whose settings are kept in a comment for 2.4 kernels.
+ * HOWTO's hidden patch, whose settings are kept in a comment for 2.4 kernels.
  */
 export function generateArpSysctl(
   cluster: Cluster,
@@ -41,7 +41,7 @@ export function generateArpSysctl(
       text: [
         ...header('arp-sysctl', cluster, 'Real servers must not answer ARP for the VIP they hold on lo.'),
         ...ARP_SYSCTLS.map(([k, v]) => `${k} = ${v}`),
-        '# A 2.4 kernel with the hidden patch (the seed) has no arp_ignore; there, instead:',
+        '# A 2.4 kernel with the hidden patch (the HOWTO) has no arp_ignore; there, instead:',
         ...HIDDEN_SYSCTLS.map(([k, v]) => `# ${k} = ${v}`),
         '',
       ].join('\n'),

@@ -5,7 +5,7 @@ import { GenerateError } from './generate-error.js';
 import type { GeneratedFile, GenerateOptions } from './generated-file.js';
 
 /**
- * /etc/ha.d/authkeys (seed section 9: `auth 1`, `1 sha1 KEY`, mode 600; heartbeat refuses the
+ * /etc/ha.d/authkeys (docs/howto.md, part 9: `auth 1`, `1 sha1 KEY`, mode 600; heartbeat refuses the
  * file when group or others may read it). The secret is an option, never in the inventory.
  */
 export function generateAuthkeys(

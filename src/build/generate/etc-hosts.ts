@@ -4,7 +4,7 @@ import type { GenerateError } from './generate-error.js';
 import type { GeneratedFile } from './generated-file.js';
 
 /**
- * Lines for /etc/hosts on every host (seed section 2: every real IP and the director's VIP in
+ * Lines for /etc/hosts on every host (docs/howto.md, part 2: every real IP and the director's VIP in
  * each server's hosts file, so they ping each other by name). Appended, not replacing the file.
  */
 export function generateEtcHosts(cluster: Cluster): Result<GeneratedFile[], GenerateError> {

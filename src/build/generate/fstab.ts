@@ -4,7 +4,7 @@ import { GenerateError } from './generate-error.js';
 import type { GeneratedFile, GenerateOptions } from './generated-file.js';
 
 /**
- * The /etc/fstab line of each fileset (seed section 14: the InterMezzo mount options in
+ * The /etc/fstab line of each fileset (docs/howto.md, part 14: the InterMezzo mount options in
  * fstab, so the fileset is mounted at boot), on the fileset's hosts. InterMezzo left Linux
  * with 2.6; any filesystem with a device, a type and options works the same way.
  */

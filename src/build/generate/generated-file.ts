@@ -35,7 +35,7 @@ export interface GenerateOptions {
   pingMonitor?: 'ping.monitor' | 'fping.monitor';
   /** authkeys: the shared secret (both directors need the same file). Required for authkeys. */
   authSecret?: string;
-  /** ha.cf: where heartbeat logs (default the seed's /var/log/ha-log and /var/log/ha-debug). */
+  /** ha.cf: where heartbeat logs (default the HOWTO's /var/log/ha-log and /var/log/ha-debug). */
   haLogDir?: string;
   /**
    * haresources: what the group holds after the VIP(s). Default: `ipvsadm-rules::RULESFILE`

@@ -11,9 +11,9 @@ export function haTime(ms: number): string {
 }
 
 /**
- * /etc/ha.d/ha.cf as the seed writes it (section 8-9: logs, keepalive, deadtime, udpport 694,
+ * /etc/ha.d/ha.cf as the HOWTO writes it (docs/howto.md, parts 8-9: logs, keepalive, deadtime, udpport 694,
  * a `node` line per director as `uname -n` names it), with `ucast` to both directors instead
- * of the seed's broadcast: heartbeat ignores its own packets, so one file serves both nodes.
+ * of the HOWTO's broadcast: heartbeat ignores its own packets, so one file serves both nodes.
  * `crm no`: haresources mode, no Pacemaker.
  */
 export function generateHaCf(

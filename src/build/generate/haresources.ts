@@ -6,9 +6,9 @@ import type { GeneratedFile, GenerateOptions } from './generated-file.js';
 import { IPVSADM_RESOURCE } from './ipvsadm-resource.js';
 
 /**
- * /etc/ha.d/haresources: one resource group on the preferred director, as the seed's
- * `MASTER-NODE VIP/mask/bcast ipvsadm mon …` (section 8): the VIP(s) first (IPaddr, a /32 on
- * the heartbeat interface, as the seed's eth0:0), then the IPVS table, then mon. Resources
+ * /etc/ha.d/haresources: one resource group on the preferred director, as the HOWTO's
+ * `MASTER-NODE VIP/mask/bcast ipvsadm mon …` (docs/howto.md, parts 8-9): the VIP(s) first (IPaddr, a /32 on
+ * the heartbeat interface, as the HOWTO's eth0:0), then the IPVS table, then mon. Resources
  * start left to right on takeover and stop right to left. Identical on both directors.
  */
 export function generateHaresources(

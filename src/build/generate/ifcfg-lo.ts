@@ -6,7 +6,7 @@ import type { GeneratedFile, GenerateOptions } from './generated-file.js';
 import { loVipPlan } from './real-server-lo.js';
 
 /**
- * The classic Red Hat alias file of the seed (section 3 and 11: `ifcfg-lo:0`): the VIP on lo
+ * The classic Red Hat alias file of the HOWTO (docs/howto.md, parts 3 and 11: `ifcfg-lo:0`): the VIP on lo
  * as a /32 with itself as broadcast, as `ifconfig lo:0 VIP netmask 255.255.255.255 broadcast
  * VIP up` did. One file per VIP, on the real servers that hold it.
  */

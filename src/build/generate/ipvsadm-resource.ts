@@ -12,7 +12,7 @@ export const IPVSADM_RESOURCE = {
 /**
  * A heartbeat resource script that holds the IPVS table: `start` loads the saved rules
  * (`ipvsadm -S -n` format) over an empty table, `stop` clears it, `status` says `running`
- * while a virtual service is loaded. The seed used the distribution's ipvsadm init script;
+ * while a virtual service is loaded. The HOWTO used the distribution's ipvsadm init script;
  * Debian's loads only /etc/ipvsadm.rules and only with AUTO=true, so this one takes the
  * inventory's rules file as its argument (`ipvsadm-rules::/etc/ipvsadm.rules`).
  */

@@ -6,8 +6,8 @@ import type { GeneratedFile } from './generated-file.js';
 import { inventoryIpvsTable } from './ipvs-table.js';
 
 /**
- * The IPVS rules file in `ipvsadm -S -n` form (the seed's `ipvsadm-save -n >
- * /etc/sysconfig/ipvsadm`, section 7): `-A` per virtual service, `-a` per real server with its
+ * The IPVS rules file in `ipvsadm -S -n` form (the HOWTO's `ipvsadm-save -n >
+ * /etc/sysconfig/ipvsadm`, docs/howto.md, part 7): `-A` per virtual service, `-a` per real server with its
  * forwarding and weight. No comments: `ipvsadm -R` does not skip them.
  */
 export function generateIpvsadmRules(cluster: Cluster): Result<GeneratedFile[], GenerateError> {

@@ -36,7 +36,7 @@ export function generateLoNetworkd(
         ...header(
           'lo-networkd',
           cluster,
-          'The VIP on lo for LVS-DR (the seed: ifconfig lo:0 VIP netmask 255.255.255.255).',
+          'The VIP on lo for LVS-DR (the HOWTO: ifconfig lo:0 VIP netmask 255.255.255.255).',
         ),
         '[Match]',
         'Name=lo',

@@ -6,7 +6,7 @@ import { header, isIpv6, monPlacement, realServersFor, servicesOf } from './clus
 import { GenerateError } from './generate-error.js';
 import type { GeneratedFile, GenerateOptions } from './generated-file.js';
 
-/** Debian's mon paths (the seed's /usr/lib/mon layout). */
+/** Debian's mon paths (the HOWTO's /usr/lib/mon layout). */
 export const MON_DEFAULT_DIRS = {
   alertdir: '/usr/lib/mon/alert.d',
   mondir: '/usr/lib/mon/mon.d',
@@ -16,7 +16,7 @@ export const MON_DEFAULT_DIRS = {
 } as const;
 
 /**
- * The seed checks ping every 1 s and http every 3 s; each check starts a Perl monitor, so
+ * The HOWTO checks ping every 1 s and http every 3 s; each check starts a Perl monitor, so
  * these are gentler. An outage is still noticed within a service interval.
  */
 export const MON_DEFAULT_INTERVALS = { ping: '10s', service: '10s' } as const;
@@ -31,9 +31,9 @@ export interface MonWatchPlan {
 }
 
 /**
- * mon.cf in the seed's shape (section 5 and 7): one hostgroup per real server (so one dead
+ * mon.cf in the HOWTO's shape (docs/howto.md, parts 5 and 7): one hostgroup per real server (so one dead
  * host does not mark a group of healthy ones down), a `ping` service and one check per TCP
- * virtual service (`http` with http.monitor for the seed's port 80) that depends on ping,
+ * virtual service (`http` with http.monitor for the HOWTO's port 80) that depends on ping,
  * `period wd {Sun-Sat}`, `alertevery 30m`, and alert and upalert lines that call slack.alert
  * with lvs.alert's `-P -V -R -W -F`, so the bot knows which table entry the alert is about.
  * The ping service carries the same lines: with `depend`, a host that is down entirely

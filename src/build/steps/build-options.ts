@@ -15,7 +15,7 @@ export const SYSTEMD: ServiceControl = {
   restart: (service) => [['systemctl', 'restart', service]],
 };
 
-/** The seed's /etc/rc.d/init.d scripts; Debian still ships them as /etc/init.d. */
+/** The HOWTO's /etc/rc.d/init.d scripts; Debian still ships them as /etc/init.d. */
 export const SYSV: ServiceControl = {
   name: 'sysv',
   restart: (service) => [[`/etc/init.d/${service}`, 'restart']],

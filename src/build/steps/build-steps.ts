@@ -17,7 +17,7 @@ import { workingOrderStep } from './sections/working-order.js';
 import { type StepContext, stepContext } from './step-context.js';
 import type { BuildStep } from './step-model.js';
 
-/** The steps in the seed's order (OUTLINE §0-14), then the final check. */
+/** The steps in the order of the classic setup's parts (docs/howto.md, 0 to 14), then the final check. */
 const SECTIONS: ((ctx: StepContext) => BuildStep)[] = [
   forwardingStep,
   kernelStep,

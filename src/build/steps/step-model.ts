@@ -3,8 +3,8 @@ import type { GeneratedFile } from '../generate/index.js';
 import type { MonWatchPlan } from '../generate/mon-cf.js';
 
 /**
- * One step of the guided build (OUTLINE §0-14), rendered for one cluster: what it does and
- * why, the commands per host (modern and, where the seed's no longer apply, classic beside
+ * One step of the guided build (the parts of docs/howto.md), rendered for one cluster: what it does and
+ * why, the commands per host (modern and, where the classic setup's no longer apply, classic beside
  * them), the files to write, the read-only checks that prove it, and what Apply would run.
  * Plain data: the bot renders it, the check runner runs its probes, the Apply goes through
  * approval.
@@ -12,16 +12,16 @@ import type { MonWatchPlan } from '../generate/mon-cf.js';
 export interface BuildStep {
   /** Stable id (`director-vip`), used in Redis and in button values. */
   id: string;
-  /** The seed's section(s), e.g. `§2`. */
+  /** The part(s) of the classic setup it follows (docs/howto.md, "Its parts"), e.g. `2`. */
   section: string;
   title: string;
   /** What the step does, in a few sentences. */
   what: string;
-  /** Why, from the seed. */
+  /** Why, from the classic setup's experience. */
   why: string;
   /** The step does not apply to this cluster, or cannot be done until the inventory says more. */
   blocked?: string;
-  /** Optional in the seed (mon.cgi): a skip needs no second thought. */
+  /** Optional in the classic setup (mon.cgi): a skip needs no second thought. */
   optional?: boolean;
   commands: CommandBlock[];
   files: StepFile[];
@@ -35,7 +35,7 @@ export interface CommandBlock {
   title: string;
   hosts: string[];
   modern: string[];
-  /** The seed's own commands, kept where they no longer apply as written. */
+  /** The classic setup's own commands, kept where they no longer apply as written. */
   classic?: string[];
   note?: string;
 }

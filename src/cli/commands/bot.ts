@@ -23,7 +23,7 @@ Options:
                         with 'lvs-chatops worker --event-processor': this process's core is
                         left to the ingest and Slack (alert storms); run at least one such worker
 
-Environment (CONTRACT §2): LVS_INVENTORY, REDIS_URL, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET,
+Environment (docs/interfaces.md): LVS_INVENTORY, REDIS_URL, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET,
 SLACK_APP_TOKEN, SLACK_API_URL, PORT, INGEST_TOKEN, LOG_LEVEL.`;
 
 export const botCommand: CliCommand = {

@@ -63,7 +63,7 @@ What is up, with addresses; exits 1 when no lab is up.
                     "port", "key"}, "up", "state", ...}], "vip", "active", ...}; a host's
                     "state" is up, down (not running, or its ssh refused) or unknown (a
                     director that did not answer in time: a busy machine); "up" is true
-                    only when it is known up (docs/lab.md)
+                    only when it is known up (docs/interfaces.md, docs/lab.md)
 ${stateHelp}`,
   break: `usage: lvs-chatops lab break HOST [--kill] [--wait] [--state DIR]
 

@@ -31,7 +31,7 @@ Options:
                              With 'lvs-chatops bot --no-event-processor', the bot's core is
                              left to the ingest and Slack
 
-Environment (CONTRACT §2): LVS_INVENTORY, REDIS_URL, LOG_LEVEL, and SLACK_BOT_TOKEN and
+Environment (docs/interfaces.md): LVS_INVENTORY, REDIS_URL, LOG_LEVEL, and SLACK_BOT_TOKEN and
 SLACK_API_URL for the notifications.
 Exit codes: 0 after a clean shutdown, 1 when the inventory or Redis is not usable, 2 usage error.`;
 

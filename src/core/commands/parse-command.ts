@@ -10,7 +10,7 @@ export interface CommandError {
   usage?: string;
 }
 
-/** The grammar of `/lvs` (CONTRACT §5), one usage line per subcommand. */
+/** The grammar of `/lvs` (docs/interfaces.md, "Slack: the /lvs grammar"), one usage line per subcommand. */
 export const USAGE: Record<Command['name'], string> = {
   help: '/lvs help',
   status: '/lvs status [CLUSTER|VIP[:PORT]]',
@@ -123,7 +123,7 @@ function vipFlag(name: Command['name'], args: Args): Result<string | undefined, 
 }
 
 function nameArg(name: Command['name'], what: string, value: string): Result<string, CommandError> {
-  // A real-server may be named by address (CONTRACT §5: SERVER is a name or an address).
+  // A real-server may be named by address (SERVER is a name or an address).
   if (NAME.test(value) || VIP.test(value)) return ok(value);
   return badArg(name, what, value, 'use an inventory name (letters, digits, . _ - :) or an address');
 }

@@ -1,5 +1,5 @@
 /**
- * Automatic remediation (the policy's `auto`, lvs.alert's job in the seed) is capped per real
+ * Automatic remediation (the policy's `auto`, lvs.alert's job in the HOWTO) is capped per real
  * server per hour: a flapping server would otherwise be removed and restored all day, each
  * time changing the table under live traffic. Past the cap the alert still reaches people;
  * only the automatic action is held back.

@@ -5,7 +5,7 @@ import { err, ok, type ParseError, type Result } from '../result.js';
 export interface InterfaceAddress {
   /** The device (`vec0`), without an alias label. */
   device: string;
-  /** The label when it differs from the device (`vec0:0`, the seed's `eth0:0`). */
+  /** The label when it differs from the device (`vec0:0`, the HOWTO's `eth0:0`). */
   label: string | null;
   /** Canonical (IPv6 compressed, lower case). */
   address: string;
@@ -52,7 +52,7 @@ export function parseInterfaceAddresses(text: string): Result<InterfaceAddress[]
 /**
  * Does this director hold `vip` the way an active director does? An address on `lo` does not
  * count: a director that is also a real server keeps the VIP on lo while it is standby (the
- * seed's sections 11–13), and real servers in LVS-DR always do.
+ * classic setup, docs/howto.md parts 11–13), and real servers in LVS-DR always do.
  */
 export function holdsVip(addresses: readonly InterfaceAddress[], vip: string): boolean {
   const canonical = parseIpAddress(vip);

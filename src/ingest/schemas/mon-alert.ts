@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { envelopeShape, hostPortSchema } from './envelope.js';
 
 /**
- * The body `contrib/mon/slack.alert` posts to `POST /hooks/mon` (CONTRACT §3, §4): mon's argv
+ * The body `contrib/mon/slack.alert` posts to `POST /hooks/mon` (docs/interfaces.md, "HTTP" and "Scripts for the cluster's hosts"): mon's argv
  * as received and parsed, the MON_* environment, the monitor's output from stdin, and
  * lvs.alert's flags naming the real server of the virtual service.
  */

@@ -69,7 +69,7 @@ export function renderHaCf(plan: LabPlan, d: DirectorPlan): string {
   const t = plan.options.heartbeat;
   const [lb1, lb2] = plan.directors;
   return [
-    '# heartbeat between the lab directors (haresources mode, as in the seed).',
+    '# heartbeat between the lab directors (haresources mode, as in the HOWTO).',
     `logfile ${join(d.dir, 'log', 'ha-log')}`,
     `debugfile ${join(d.dir, 'log', 'ha-debug')}`,
     'logfacility none',
@@ -78,7 +78,7 @@ export function renderHaCf(plan: LabPlan, d: DirectorPlan): string {
     `deadtime ${haTime(t.deadtimeMs)}`,
     `initdead ${haTime(t.initdeadMs)}`,
     'udpport 694',
-    // Two paths, as the seed's serial cable and ethernet: the front segment and the private back link.
+    // Two paths, as the HOWTO's serial cable and ethernet: the front segment and the private back link.
     `ucast vec0 ${lb1.frontAddress}`,
     `ucast vec0 ${lb2.frontAddress}`,
     `ucast vec1 ${lb1.backAddress}`,
@@ -120,7 +120,7 @@ export function renderLvsDirectorConf(plan: LabPlan, d: DirectorPlan): string {
   ].join('\n');
 }
 
-/** The seed's virtual service in `ipvsadm-save -n` form: what `ipvsadm -R` loads on takeover. */
+/** The HOWTO's virtual service in `ipvsadm-save -n` form: what `ipvsadm -R` loads on takeover. */
 export function renderIpvsRules(plan: LabPlan): string {
   const vs = plan.virtualService;
   const service = `-t ${plan.vip}:${vs.port}`;

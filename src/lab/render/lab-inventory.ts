@@ -4,7 +4,7 @@ import { TABLE_CHANGING_PLAYBOOKS } from '../../config/inventory.js';
 import type { InventoryInput } from '../../config/inventory-schema.js';
 import type { LabHostName, LabPlan } from '../lab-plan.js';
 
-/** CONTRACT §7: the lab inventory's Slack section and policy are fixed. */
+/** The lab inventory's Slack section and policy are fixed (docs/interfaces.md, "The lab's fixed names"). */
 export const LAB_SLACK = {
   team: 'T0LAB',
   channel: { id: 'C0LVSOPS', name: 'lvs-ops' },
@@ -20,7 +20,7 @@ function duration(ms: number): string {
 }
 
 /**
- * The inventory of the lab cluster (CONTRACT §6 and §7, the shape of examples/inventory.yml),
+ * The inventory of the lab cluster (docs/interfaces.md, "Inventory" and "The lab's fixed names"; the shape of examples/inventory.yml),
  * with the addresses, the lab's key and the host keys generated for this lab pinned.
  */
 export function buildLabInventory(plan: LabPlan, hostKeys: Record<LabHostName, string>): InventoryInput {

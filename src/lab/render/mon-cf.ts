@@ -2,17 +2,17 @@ import { basename, join } from 'node:path';
 import type { DirectorPlan, LabPlan } from '../lab-plan.js';
 
 /**
- * How often mon checks each real server. The seed checks every 1 s (ping) and 3 s (http);
+ * How often mon checks each real server. The HOWTO checks every 1 s (ping) and 3 s (http);
  * each check is a Perl or bash monitor starting on the UML director (about 0.3 s of its CPU),
- * and at the seed's rate mon alone would take 40% of it. An outage is noticed within 10 s.
+ * and at the HOWTO's rate mon alone would take 40% of it. An outage is noticed within 10 s.
  */
 export const MON_INTERVALS = { ping: '30s', http: '10s' } as const;
 
 /**
- * mon.cf in the seed's shape (section 5): one hostgroup per real server, a ping and an http
+ * mon.cf in the HOWTO's shape (docs/howto.md, part 5): one hostgroup per real server, a ping and an http
  * service for each, http depending on ping, `alertevery` and an upalert. Every alert calls the
  * lab's lab.alert (it logs, so a test sees that mon noticed) and the configured script, if any,
- * with the seed's lvs.alert arguments, which the project's slack.alert accepts. The spool of
+ * with the HOWTO's lvs.alert arguments, which the project's slack.alert accepts. The spool of
  * slack.alert goes to the director's own directory (its /var is read-only). No blank line inside a watch:
  * mon drops any service after one.
  */

@@ -1,15 +1,15 @@
 import type { StepContext } from '../step-context.js';
 import type { BuildStep } from '../step-model.js';
 
-/** §11-13: a slave director that also serves web traffic while it stands by. */
+/** The guided build's step: a slave director that also serves web traffic while it stands by. */
 export function directorRealServerStep(ctx: StepContext): BuildStep {
   const { cluster } = ctx;
   const both = cluster.directors.filter((d) => cluster.realServers.some((r) => r.address === d.address));
   const base = {
     id: 'director-real-server',
-    section: '§11-13',
+    section: '11-13',
     title: 'A standby director that is also a real server',
-    what: 'In the seed the slave director also served web pages: normally it holds the VIP on lo:0 with hidden=1 like any real server. On takeover lo:0 goes down and hidden becomes 0 before the VIP comes up on eth0:0; on failback eth0:0 goes down, lo:0 comes back with its host route and hidden=1, and it serves again. The seed changed the IPaddr resource and the heartbeat init script for this.',
+    what: 'In the HOWTO the slave director also served web pages: normally it holds the VIP on lo:0 with hidden=1 like any real server. On takeover lo:0 goes down and hidden becomes 0 before the VIP comes up on eth0:0; on failback eth0:0 goes down, lo:0 comes back with its host route and hidden=1, and it serves again. The HOWTO changed the IPaddr resource and the heartbeat init script for this.',
     why: 'It saves a machine, at the price of resource scripts that differ from the package’s. Modern setups usually keep directors and real servers apart.',
   };
   if (both.length === 0) {

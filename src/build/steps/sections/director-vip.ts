@@ -7,7 +7,7 @@ export function directorVipArgv(vip: string, iface: string): string[] {
   return ['ip', 'addr', 'replace', `${vip}/32`, 'brd', vip, 'dev', iface, 'label', `${iface}:0`];
 }
 
-/** §2 (first half): the VIP on the director, its host route, ip_forward, /etc/hosts. */
+/** The guided build's step: the VIP on the director, its host route, ip_forward, /etc/hosts. */
 export function directorVipStep(ctx: StepContext): BuildStep {
   const { cluster, preferred, vipInterface: dev } = ctx;
   const vips = vipsOf(cluster);
@@ -30,10 +30,10 @@ export function directorVipStep(ctx: StepContext): BuildStep {
   ];
   return {
     id: 'director-vip',
-    section: '§2',
+    section: '2',
     title: 'The VIP on the director',
     what: `The director keeps its own address on ${dev} and holds the VIP as the alias ${dev}:0, a /32 host address; the real servers hold the same VIP on lo (next steps). ${nat ? 'NAT is used, so the director must forward packets (ip_forward).' : 'With DR the director only receives requests.'} Every host gets the cluster's addresses in /etc/hosts.`,
-    why: 'The VIP is the one address clients use; it must live on exactly one director at a time. The seed warns that a wrong netmask on eth0:0 can cut off your own session: use /32 (255.255.255.255).',
+    why: 'The VIP is the one address clients use; it must live on exactly one director at a time. The HOWTO warns that a wrong netmask on eth0:0 can cut off your own session: use /32 (255.255.255.255).',
     commands: [
       {
         title: `VIP on ${preferred.name}`,

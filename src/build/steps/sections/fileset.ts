@@ -11,14 +11,14 @@ export function mountUnlessMountedArgv(mountPoint: string, mount: readonly strin
   return ['sh', '-c', 'mp=$1; shift; mountpoint -q "$mp" || exec "$@"', 'sh', mountPoint, ...mount];
 }
 
-/** §14: the replicated fileset (InterMezzo in the seed), mounted where the inventory says. */
+/** The guided build's step: the replicated fileset (InterMezzo in the HOWTO), mounted where the inventory says. */
 export function filesetStep(ctx: StepContext): BuildStep {
   const { cluster } = ctx;
   const base = {
     id: 'fileset',
-    section: '§14',
+    section: '14',
     title: 'The shared fileset',
-    what: 'The seed replicated the web pages with InterMezzo: a fileset on an ext3 cache, changes propagated by the lento daemon, mounted with `mount -t intermezzo -o fileset=…,mtpt=…,prestodev=/dev/intermezzo0` and listed in /etc/fstab. InterMezzo left Linux with 2.6 and no current kernel mounts it. The inventory’s mount and unmount argv are what the bot runs, so any replacement (NFS, a cluster file system, a replicated block device) works the same way; /lvs remount runs them and checks /proc/mounts.',
+    what: 'The HOWTO replicated the web pages with InterMezzo: a fileset on an ext3 cache, changes propagated by the lento daemon, mounted with `mount -t intermezzo -o fileset=…,mtpt=…,prestodev=/dev/intermezzo0` and listed in /etc/fstab. InterMezzo left Linux with 2.6 and no current kernel mounts it. The inventory’s mount and unmount argv are what the bot runs, so any replacement (NFS, a cluster file system, a replicated block device) works the same way; /lvs remount runs them and checks /proc/mounts.',
     why: 'Every real server must serve the same pages; a fileset that is not mounted serves an empty directory.',
   };
   if (cluster.filesets.length === 0) {
@@ -54,7 +54,7 @@ export function filesetStep(ctx: StepContext): BuildStep {
       classic: [
         `mkizofs -F -r ${f.name} /tmp/fs0   # a new fileset (needs loop devices)`,
         `mount -t intermezzo -o loop,fileset=${f.name},mtpt=${f.mountPoint},prestodev=/dev/intermezzo0 IMAGE ${f.mountPoint}`,
-        'umountizo   # the seed’s unmount; lento logs to /var/log/lento',
+        'umountizo   # the HOWTO’s unmount; lento logs to /var/log/lento',
       ],
       ...(f.type === 'intermezzo' && {
         note: 'This fileset is still InterMezzo in the inventory: change its type, device, options and mount argv to the replacement’s.',

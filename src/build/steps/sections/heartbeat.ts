@@ -5,7 +5,7 @@ import type { ApplyAction, BuildStep } from '../step-model.js';
 /** Shown in the authkeys file until Apply makes the real secret. */
 export const SECRET_PLACEHOLDER = 'made-when-apply-runs';
 
-/** §8-9: heartbeat between the two directors: ha.cf, haresources, authkeys, and the resource script. */
+/** The guided build's step: heartbeat between the two directors: ha.cf, haresources, authkeys, and the resource script. */
 export function heartbeatStep(ctx: StepContext): BuildStep {
   const { cluster, preferred, standby } = ctx;
   const files = [
@@ -17,7 +17,7 @@ export function heartbeatStep(ctx: StepContext): BuildStep {
   ];
   const base = {
     id: 'heartbeat',
-    section: '§8-9',
+    section: '8-9',
     title: 'heartbeat between the directors',
     what: 'heartbeat runs on both directors and sends keepalives between them; the preferred director holds one resource group (the VIP, the IPVS table, mon), started left to right on takeover and stopped right to left. ha.cf and haresources are the same on both nodes; authkeys holds a shared secret with mode 600. The node lines match `uname -n`.',
     why: 'Without a second director, a dead director is a dead site. Check: the VIP is on the master and /var/log/ha-log says "Configuration validated. Starting heartbeat".',

@@ -10,7 +10,7 @@ function endpoint(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
-/** The seed's ipvsadm lines for the inventory's table. */
+/** The HOWTO's ipvsadm lines for the inventory's table. */
 export function ipvsadmLines(cluster: Cluster): string[] {
   return cluster.virtualServices.flatMap((v) => {
     const proto = v.protocol === 'udp' ? '-u' : v.protocol === 'sctp' ? '--sctp-service' : '-t';
@@ -30,7 +30,7 @@ export function ipvsadmLines(cluster: Cluster): string[] {
   });
 }
 
-/** §2 (second half) and §7's persistence: the virtual services and real servers in IPVS. */
+/** The guided build's step: the virtual services and real servers in IPVS. */
 export function ipvsTableStep(ctx: StepContext): BuildStep {
   const { cluster, preferred } = ctx;
   const files = filesOf(ctx, 'ipvsadm-rules');
@@ -44,10 +44,10 @@ export function ipvsTableStep(ctx: StepContext): BuildStep {
     : [];
   return {
     id: 'ipvs-table',
-    section: '§2, §7',
+    section: '2, 7',
     title: 'The virtual service in IPVS',
     what: 'ipvsadm -A adds the virtual service with its scheduler; ipvsadm -a adds each real server with its forwarding (-g DR, -m NAT, -i tunnel) and weight (-w: a server of weight N gets N times the share of weight 1). The table is saved to a rules file so it comes back after a reboot or a takeover.',
-    why: 'This is the load balancer itself. ipvsadm -L -n shows what the kernel balances; the seed watched it with a loop while testing.',
+    why: 'This is the load balancer itself. ipvsadm -L -n shows what the kernel balances; the HOWTO watched it with a loop while testing.',
     commands: [
       {
         title: `The table on ${preferred.name}`,

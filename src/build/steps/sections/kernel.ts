@@ -2,15 +2,15 @@ import { arpCapableCheck, ipvsAvailableCheck } from '../checks.js';
 import type { StepContext } from '../step-context.js';
 import type { BuildStep } from '../step-model.js';
 
-/** §1: a kernel with IPVS (and, for DR and tunneling, a way to hide the VIP from ARP) on every node. */
+/** The guided build's step: a kernel with IPVS (and, for DR and tunneling, a way to hide the VIP from ARP) on every node. */
 export function kernelStep(ctx: StepContext): BuildStep {
   const { cluster } = ctx;
   const schedulers = [...new Set(cluster.virtualServices.map((v) => `ip_vs_${v.scheduler}`))];
   return {
     id: 'kernel',
-    section: '§1',
+    section: '1',
     title: 'A kernel with IPVS on every node',
-    what: 'The directors need IPVS in the kernel and ipvsadm; the real servers need a way not to answer ARP for the VIP. The seed patched and built a 2.4.18 kernel (IPVS 1.0.2 and the hidden patch); a distribution kernel today ships IPVS as modules and has arp_ignore/arp_announce, so nothing is built.',
+    what: 'The directors need IPVS in the kernel and ipvsadm; the real servers need a way not to answer ARP for the VIP. The HOWTO patched and built a 2.4.18 kernel (IPVS 1.0.2 and the hidden patch); a distribution kernel today ships IPVS as modules and has arp_ignore/arp_announce, so nothing is built.',
     why: 'Without IPVS there is no virtual service to balance; without hidden ARP, a real server would answer ARP for the VIP and steal the traffic from the director.',
     commands: [
       {

@@ -2,7 +2,7 @@ import { fileContentCheck } from '../checks.js';
 import { filesOf, generated, type StepContext, writeFileActions } from '../step-context.js';
 import type { BuildStep } from '../step-model.js';
 
-/** §7: what lvs.alert did (change the table on mon's alerts), done by the bot with approval; the rules kept on every director. */
+/** The guided build's step: what lvs.alert did (change the table on mon's alerts), done by the bot with approval; the rules kept on every director. */
 export function lvsAlertStep(ctx: StepContext): BuildStep {
   const { cluster } = ctx;
   const files = filesOf(ctx, 'ipvsadm-rules');
@@ -13,10 +13,10 @@ export function lvsAlertStep(ctx: StepContext): BuildStep {
   );
   const base = {
     id: 'lvs-alert',
-    section: '§7',
+    section: '7',
     title: 'Take dead real servers out of the table',
-    what: 'The seed’s lvs.alert ran `ipvsadm -d` when mon reported a real server down and `ipvsadm -a` when it came back. Here mon calls slack.alert with the same -P -V -R -W -F arguments; the bot opens an incident, and the policy’s auto actions (or an operator, with approval) run the remove-real-server and restore-real-server playbooks. The rules file is kept the same on every director, so a takeover loads the same table.',
-    why: 'Without it a dead web server keeps getting its share of clients. Test it as the seed did: stop the web server on one real server; it leaves `ipvsadm -L -n`, and comes back when started.',
+    what: 'The HOWTO’s lvs.alert ran `ipvsadm -d` when mon reported a real server down and `ipvsadm -a` when it came back. Here mon calls slack.alert with the same -P -V -R -W -F arguments; the bot opens an incident, and the policy’s auto actions (or an operator, with approval) run the remove-real-server and restore-real-server playbooks. The rules file is kept the same on every director, so a takeover loads the same table.',
+    why: 'Without it a dead web server keeps getting its share of clients. Test it as the HOWTO did: stop the web server on one real server; it leaves `ipvsadm -L -n`, and comes back when started.',
   };
   if (!rules)
     return {

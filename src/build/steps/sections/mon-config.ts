@@ -3,7 +3,7 @@ import { monWatchCheck } from '../checks.js';
 import { filesOf, generated, restartActions, type StepContext, writeFileActions } from '../step-context.js';
 import type { BuildStep } from '../step-model.js';
 
-/** §5 and §7: mon.cf in the seed's shape, alerts to slack.alert, mon started. */
+/** The guided build's step: mon.cf in the HOWTO's shape, alerts to slack.alert, mon started. */
 export function monConfigStep(ctx: StepContext): BuildStep {
   const { cluster, preferred } = ctx;
   const files = filesOf(ctx, 'mon.cf');
@@ -14,10 +14,10 @@ export function monConfigStep(ctx: StepContext): BuildStep {
     cluster.directors.find((d) => placement?.kind === 'directors' && d.name === placement.first) ?? preferred;
   const base = {
     id: 'mon-config',
-    section: '§5, §7',
+    section: '5, 7',
     title: 'Configure and start mon',
-    what: 'One hostgroup per real server (a group of several hosts shows all of them down when one fails), a ping and an http check each, http depending on ping, alerts every 30 minutes while down, and an upalert when it comes back. Every alert goes to slack.alert with lvs.alert’s -P -V -R -W -F, so the bot knows which table entry is meant. This replaces the seed’s test.alert and the maildown/mailup scripts.',
-    why: 'No blank line may appear inside a watch: mon ends the watch there and silently drops what follows (the seed’s warning). The author noted that `restart` did not apply changes: stop and start, or use the package’s restart.',
+    what: 'One hostgroup per real server (a group of several hosts shows all of them down when one fails), a ping and an http check each, http depending on ping, alerts every 30 minutes while down, and an upalert when it comes back. Every alert goes to slack.alert with lvs.alert’s -P -V -R -W -F, so the bot knows which table entry is meant. This replaces the HOWTO’s test.alert and the maildown/mailup scripts.',
+    why: 'No blank line may appear inside a watch: mon ends the watch there and silently drops what follows (the HOWTO’s warning). The author noted that `restart` did not apply changes: stop and start, or use the package’s restart.',
   };
   if (placement?.kind === 'external' && monCf && check) {
     return {

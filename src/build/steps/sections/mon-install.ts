@@ -4,7 +4,7 @@ import { filesPresentCheck } from '../checks.js';
 import { directorNames, type StepContext } from '../step-context.js';
 import type { BuildStep } from '../step-model.js';
 
-/** §4: mon (and the alert script that replaces the seed's mailers) on the directors. */
+/** The guided build's step: mon (and the alert script that replaces the HOWTO's mailers) on the directors. */
 export function monInstallStep(ctx: StepContext): BuildStep {
   const { cluster } = ctx;
   const dirs = { ...MON_DEFAULT_DIRS, ...ctx.gen.monDirs };
@@ -12,10 +12,10 @@ export function monInstallStep(ctx: StepContext): BuildStep {
   const slackAlert = posix.join(dirs.alertdir, 'slack.alert');
   const base = {
     id: 'mon-install',
-    section: '§4',
+    section: '4',
     title: 'Install mon',
-    what: 'mon watches the real servers and calls alert scripts when one fails or comes back. The seed built Perl modules from CPAN and unpacked mon 0.99.2 by hand; the distribution package brings mon 1.3 with its monitors (ping, http, tcp) and init script. slack.alert (contrib/mon) is the alert script that tells the bot.',
-    why: 'The seed runs mon on the director (or better a separate host); with heartbeat, mon runs on whichever director is active.',
+    what: 'mon watches the real servers and calls alert scripts when one fails or comes back. The HOWTO built Perl modules from CPAN and unpacked mon 0.99.2 by hand; the distribution package brings mon 1.3 with its monitors (ping, http, tcp) and init script. slack.alert (contrib/mon) is the alert script that tells the bot.',
+    why: 'The HOWTO runs mon on the director (or better a separate host); with heartbeat, mon runs on whichever director is active.',
   };
   if (cluster.mon === undefined) {
     return {

@@ -19,15 +19,15 @@ export function loVipArgv(vip: string, alias: number): string[] {
 
 export const ARP_ARGV = ['sysctl', '-w', ...ARP_SYSCTLS.map(([k, v]) => `${k}=${v}`)];
 
-/** §3: each DR/TUN real server holds the VIP on lo and does not answer ARP for it. */
+/** The guided build's step: each DR/TUN real server holds the VIP on lo and does not answer ARP for it. */
 export function realServerVipStep(ctx: StepContext): BuildStep {
   const { cluster } = ctx;
   const plan = loVipPlan(cluster, undefined, 'the VIP on lo');
   const base = {
     id: 'real-server-vip',
-    section: '§3',
+    section: '3',
     title: 'The VIP on every real server',
-    what: "Each real server holds the VIP on lo as a /32, so it accepts the packets the director forwards to it unchanged (DR), and is told not to answer ARP for it: arp_ignore=1 and arp_announce=2 on a current kernel, hidden=1 on the seed's patched 2.4 kernel. The ARP settings come first, so the VIP is never announced.",
+    what: "Each real server holds the VIP on lo as a /32, so it accepts the packets the director forwards to it unchanged (DR), and is told not to answer ARP for it: arp_ignore=1 and arp_announce=2 on a current kernel, hidden=1 on the HOWTO's patched 2.4 kernel. The ARP settings come first, so the VIP is never announced.",
     why: 'If a real server answered ARP for the VIP, clients would send to it directly and bypass the director. Check the balancing with a web server on each real server (curl the VIP from a client).',
   };
   if (!plan.ok) return { ...base, blocked: plan.error.message, commands: [], files: [], checks: [] };
