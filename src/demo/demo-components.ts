@@ -1,6 +1,9 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Env } from '../config/env.js';
 import type { Inventory } from '../config/inventory.js';
+import { HaLogFollower } from '../ingest/halog/halog-follower.js';
 import type { Logger } from '../log/logger.js';
 import { SshExecutor } from '../ssh/ssh-executor.js';
 import { startStatusWorker } from '../status/status-queue.js';
@@ -17,6 +20,10 @@ export interface DemoContext {
   logger: Logger;
   /** Opens a Redis connection (closed by the component that opened it). */
   connect: () => Redis;
+  /** Where the bot takes alerts (`http://127.0.0.1:PORT`), and the token it asks for. */
+  ingest: { url: string; token: string };
+  /** The lab's state directory, when the demo runs on a lab. */
+  labStateDir?: string;
 }
 
 export interface RunningComponent {
@@ -83,4 +90,60 @@ const statusWorker: DemoComponent = {
   },
 };
 
-export const DEMO_COMPONENTS: DemoComponent[] = [playbookWorker, statusWorker];
+/**
+ * What a real deployment runs on each director: `lvs-chatops follow-halog` on heartbeat's log,
+ * so a failover and a failback reach the bot as events (mon sees neither). The lab keeps each
+ * director's ha-log on this machine (`STATE/lbN/log/ha-log`); each follower starts at the end
+ * of its log, so the lab's earlier history is not replayed as new.
+ */
+const haLogFollowers: DemoComponent = {
+  name: 'ha-log followers',
+  async start(ctx) {
+    const stateDir = ctx.labStateDir;
+    if (!stateDir) return { describe: 'no ha-log followers (no lab)', stop: async () => undefined };
+    const followers = ctx.inventory.clusters.flatMap((cluster) =>
+      cluster.directors.map((director) => {
+        const file = join(stateDir, director.name, 'log', 'ha-log');
+        const statePath = join(stateDir, `demo-follow-halog-${director.name}-${ctx.keys.prefix}.state`);
+        let opened: () => void = () => undefined;
+        const ready = new Promise<void>((resolve) => {
+          opened = resolve;
+        });
+        const follower = new HaLogFollower({
+          file,
+          url: ctx.ingest.url,
+          token: ctx.ingest.token,
+          statePath,
+          cluster: cluster.name,
+          node: director.name,
+          agent: 'lvs-chatops-demo',
+          log: (line) => {
+            if (line.startsWith('following ')) opened();
+            ctx.logger.info({ director: director.name }, `ha-log follower: ${line}`);
+          },
+        });
+        const running = follower.run().catch((error: unknown) => {
+          if ((error as { code?: string }).code !== 'STOPPED') {
+            ctx.logger.warn({ err: error, director: director.name }, 'ha-log follower stopped');
+          }
+        });
+        return { director: director.name, follower, ready, running, statePath };
+      }),
+    );
+    // The demo is ready once every follower has its log open: a failover a moment later is seen.
+    await Promise.race([
+      Promise.all(followers.map((f) => f.ready)),
+      new Promise((resolve) => setTimeout(resolve, 30_000).unref()),
+    ]);
+    return {
+      describe: `ha-log followers on ${followers.map((f) => f.director).join(', ')} (failover and failback events)`,
+      async stop() {
+        for (const f of followers) f.follower.stop();
+        await Promise.all(followers.map((f) => f.running));
+        await Promise.all(followers.map((f) => rm(f.statePath, { force: true })));
+      },
+    };
+  },
+};
+
+export const DEMO_COMPONENTS: DemoComponent[] = [playbookWorker, statusWorker, haLogFollowers];

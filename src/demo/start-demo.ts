@@ -262,7 +262,6 @@ export async function startDemo(opts: DemoOptions): Promise<Demo> {
       PORT: '0',
       LOG_LEVEL: opts.env.LOG_LEVEL,
     });
-    const ctx: DemoContext = { env, inventory, keys, logger, connect };
 
     // The bot.
     checkpoint();
@@ -293,6 +292,15 @@ export async function startDemo(opts: DemoOptions): Promise<Demo> {
       `alert ingest on http://${ingest!.host}:${ingestPort}/hooks/mon (event processor and notifier in the bot's process)`,
     );
 
+    const ctx: DemoContext = {
+      env,
+      inventory,
+      keys,
+      logger,
+      connect,
+      ingest: { url: `http://127.0.0.1:${botPort}`, token: ingestToken },
+      ...(labStateDir ? { labStateDir } : {}),
+    };
     for (const component of opts.components ?? DEMO_COMPONENTS) {
       checkpoint();
       log(`starting the ${component.name}`);

@@ -42,6 +42,9 @@ afterAll(async () => {
   }
 });
 
+/** A message of the channel itself, not a reply in a thread (a thread's head carries its own ts). */
+const topLevel = (m: { ts: string; threadTs?: string }) => m.threadTs === undefined || m.threadTs === m.ts;
+
 /** The bot's top-level messages in #lvs-ops about an incident of web-2. */
 function incidentMessages() {
   return demo.slack
@@ -184,14 +187,49 @@ describe('lvs-chatops demo in a browser, on the lab', () => {
     await screenshot(page, 'demo-7-thread');
   });
 
-  it('fails lb1 over to lb2 from the Lab panel, and back', async () => {
+  it('fails lb1 over to lb2 from the Lab panel, and back, with the failover incident and its failback in #lvs-ops', async () => {
+    const failovers = () =>
+      demo.slack
+        .messages(CHANNEL)
+        .filter((m) => m.botId && topLevel(m) && /Director failover in lab/.test(m.text));
+    const before = failovers().length;
     const summary = page.locator('#controls .control-summary');
     const lb1 = page.locator('.control-host[data-host="lb1"]');
     await lb1.locator('button', { hasText: 'Stop heartbeat' }).click();
     await expect.poll(() => summary.textContent(), { timeout: 90_000 }).toMatch(/through lb2$/);
+    // The demo follows both directors' ha-logs, as a deployment does: the failover is an incident.
+    const incident = await demo.slack.waitForMessage(
+      CHANNEL,
+      (m) => Boolean(m.botId) && topLevel(m) && /Director failover in lab/.test(m.text),
+      90_000,
+    );
+    await expect
+      .poll(
+        () =>
+          demo.slack
+            .thread(CHANNEL, incident.ts)
+            .some((r) => /lb2: .*(takeover complete|acquir)/i.test(r.text)),
+        {
+          timeout: 90_000,
+        },
+      )
+      .toBe(true);
     await screenshot(page, 'demo-8-failover');
+    const stepsBeforeFailback = demo.slack.thread(CHANNEL, incident.ts).length;
     await lb1.locator('button', { hasText: 'Start heartbeat' }).click();
     await expect.poll(() => summary.textContent(), { timeout: 120_000 }).toMatch(/through lb1$/);
     expect((await labStatus(lab.stateDir)).active).toBe('lb1');
+    // The failback: lb1 takes the resources back, in the same incident's thread.
+    await expect
+      .poll(
+        () =>
+          demo.slack
+            .thread(CHANNEL, incident.ts)
+            .slice(stepsBeforeFailback)
+            .some((r) => /lb1: .*(takeover complete|acquir)/i.test(r.text)),
+        { timeout: 90_000 },
+      )
+      .toBe(true);
+    expect(failovers().length - before).toBe(1);
   });
 });
