@@ -121,6 +121,7 @@ describe('table playbooks from Slack, on the lab', () => {
       return m.ts === request.ts && n !== null && Number(n[1]) > 0;
     }, 'the drain to count web-3 connections in Slack');
     expect(blocksOf(counting)).toContain('Approved by <@U0APPROVER>');
+    expect(blocksOf(counting)).toMatch(/web-3 \d+ active in web on lb1/);
     // Drained already: weight 0, and the connection still there.
     expect(await tableOf(lab, 'lb1')).toContain(`${rip('web-3')} Route 0`);
     expect(await activeConns('web-3')).toBeGreaterThan(0);
