@@ -1,0 +1,146 @@
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { LocalSlack } from '../../src/localslack/index.js';
+import type { LocalMessage } from '../../src/localslack/types.js';
+import { createLogger } from '../../src/log/logger.js';
+import { type ApprovalRig, startApprovalRig } from './bot-approval-support.js';
+import { eventually, holdConnections, release, ssh } from './lab-client.js';
+import { addressOf, resetTable, tableOf } from './playbook-support.js';
+
+// The table playbooks asked from Slack, as an operator would, down to the real director:
+// /lvs weight, a drain that waits on a real connection to web-3 and completes when it closes,
+// /lvs undrain back to the weight before, and /lvs remove then /lvs restore. Each is a signed
+// slash command from U0OPERATOR in #lvs-ops, approved by U0APPROVER with a click; each result
+// is read in Slack and on lb1 with ipvsadm.
+
+const lab = inject('lab');
+const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+const rulesFile = (d: string) => join(lab.stateDir, d, 'ha.d', 'ipvsadm.rules');
+const rip = (name: string) => `${addressOf(lab, name)}:80`;
+const CHANNEL = 'C0LVSOPS';
+
+let rig: ApprovalRig;
+let slack: LocalSlack;
+const holders: ChildProcess[] = [];
+const savedRules: Record<string, string> = {};
+
+beforeAll(async () => {
+  for (const d of ['lb1', 'lb2']) savedRules[d] = readFileSync(rulesFile(d), 'utf8');
+  rig = await startApprovalRig(lab, 'http', logger);
+  slack = rig.slack;
+});
+
+afterAll(async () => {
+  for (const h of holders) await release(h);
+  await rig?.close();
+  await resetTable(lab);
+  for (const d of ['lb1', 'lb2']) writeFileSync(rulesFile(d), savedRules[d]!);
+});
+
+/** `ActiveConn` of a real server in lb1's table. */
+async function activeConns(name: string): Promise<number> {
+  const r = await ssh(lab, 'lb1', 'ipvsadm -L -n');
+  const line = r.stdout.split('\n').find((l) => l.includes(` ${rip(name)} `));
+  return Number(line?.trim().split(/\s+/)[4] ?? 0);
+}
+
+const blocksOf = (m: LocalMessage) => JSON.stringify(m.blocks);
+
+/** waitForMessage, showing the channel's last message when nothing matched (what the job said). */
+async function waitOrShow(predicate: (m: LocalMessage) => boolean, what: string): Promise<LocalMessage> {
+  try {
+    return await slack.waitForMessage(CHANNEL, predicate, 180_000);
+  } catch (err) {
+    const last = slack.messages(CHANNEL).at(-1);
+    throw new Error(`${what}: ${(err as Error).message}\n${last ? blocksOf(last) : 'no message'}`);
+  }
+}
+
+/** A signed `/lvs …` from U0OPERATOR; returns the approval request the bot posts for it. */
+async function ask(text: string, server: string): Promise<LocalMessage> {
+  const earlier = new Set(slack.messages(CHANNEL).map((m) => m.ts));
+  const res = await slack.command(text, { user: 'U0OPERATOR', channel: CHANNEL });
+  expect(res.ack, text).toMatchObject({ ok: true, transport: 'http' });
+  return waitOrShow(
+    (m) => !earlier.has(m.ts) && m.text.startsWith('Approval needed') && m.text.includes(server),
+    `the approval request for ${text}`,
+  );
+}
+
+/** U0APPROVER's click on Approve. */
+async function approve(request: LocalMessage): Promise<void> {
+  const click = await slack.click(request, 'lvs_approve', { user: 'U0APPROVER' });
+  expect(click.ack.ok, JSON.stringify(click.ack)).toBe(true);
+}
+
+/** The request's message once its job finished, done or not. */
+function finished(request: LocalMessage): Promise<LocalMessage> {
+  return waitOrShow(
+    (m) =>
+      m.ts === request.ts &&
+      /Job j\d+\*: :(white_check_mark|x|alarm_clock|no_entry|warning|octagonal_sign):/.test(blocksOf(m)),
+    `the job of ${request.text}`,
+  );
+}
+
+/** Asks, approves, and expects the job's final message to say done. */
+async function run(text: string, server: string): Promise<LocalMessage> {
+  const request = await ask(text, server);
+  await approve(request);
+  const done = await finished(request);
+  expect(blocksOf(done), text).toMatch(/Job j\d+\*: :white_check_mark: done/);
+  expect(blocksOf(done)).toContain('Approved by <@U0APPROVER>');
+  return done;
+}
+
+describe('table playbooks from Slack, on the lab', () => {
+  it('/lvs weight, then a drain that waits for a real connection to web-3 and completes when it closes, then /lvs undrain to the same weight', async () => {
+    expect(await tableOf(lab, 'lb1')).toContain(`${rip('web-3')} Route 1`);
+    await run('/lvs weight web-3 3', 'web-3');
+    expect(await tableOf(lab, 'lb1')).toContain(`${rip('web-3')} Route 3`);
+
+    // Connections from the client namespace to the VIP until IPVS shows one on web-3 (wlc,
+    // weight 3: most go there). They stay open, idle, until the test closes them.
+    await eventually(
+      'a connection through the VIP on web-3',
+      async () => {
+        if ((await activeConns('web-3')) > 0) return true;
+        holders.push(await holdConnections(lab, 1));
+        return undefined;
+      },
+      120_000,
+    );
+
+    const request = await ask('/lvs drain web-3 --timeout 10m', 'web-3');
+    await approve(request);
+    // The job's message counts web-3's connections while it waits for them.
+    const counting = await waitOrShow((m) => {
+      const n = /\*(\d+)\* active connection\(s\) left/.exec(blocksOf(m));
+      return m.ts === request.ts && n !== null && Number(n[1]) > 0;
+    }, 'the drain to count web-3 connections in Slack');
+    expect(blocksOf(counting)).toContain('Approved by <@U0APPROVER>');
+    expect(blocksOf(counting)).toMatch(/web-3 \d+ active in web on lb1/);
+    // Drained already: weight 0, and the connection still there.
+    expect(await tableOf(lab, 'lb1')).toContain(`${rip('web-3')} Route 0`);
+    expect(await activeConns('web-3')).toBeGreaterThan(0);
+
+    for (const h of holders.splice(0)) await release(h);
+    const done = await finished(request);
+    expect(blocksOf(done)).toMatch(/Job j\d+\*: :white_check_mark: done/);
+    expect(blocksOf(done)).not.toContain('timed out');
+    expect(await tableOf(lab, 'lb1')).toContain(`${rip('web-3')} Route 0`);
+
+    await run('/lvs undrain web-3', 'web-3');
+    expect(await tableOf(lab, 'lb1')).toContain(`${rip('web-3')} Route 3`);
+  });
+
+  it('/lvs remove web-2 takes it out of the table, /lvs restore web-2 puts it back', async () => {
+    expect(await tableOf(lab, 'lb1')).toContain(`${rip('web-2')} Route 1`);
+    await run('/lvs remove web-2', 'web-2');
+    expect(await tableOf(lab, 'lb1')).not.toContainEqual(expect.stringContaining(rip('web-2')));
+    await run('/lvs restore web-2', 'web-2');
+    expect(await tableOf(lab, 'lb1')).toContain(`${rip('web-2')} Route 1`);
+  });
+});
