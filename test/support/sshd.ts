@@ -46,7 +46,7 @@ export class TestSshd {
   private constructor(
     /** The temp dir; commands on the server see the same files under this path. */
     readonly dir: string,
-    readonly port: number,
+    private listenPort: number,
     private readonly options: Required<TestSshdOptions>,
   ) {}
 
@@ -66,8 +66,22 @@ export class TestSshd {
       mode: 0o600,
     });
     await sshd.newHostKey();
-    await sshd.launch();
-    return sshd;
+    // A free port can be taken by another process between our look and sshd's bind (on a busy
+    // machine running other suites): then start on another one. A restart keeps its port.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await sshd.launch();
+        return sshd;
+      } catch (error) {
+        if (attempt >= 5 || !/Address already in use/.test((error as Error).message)) throw error;
+        sshd.listenPort = await freePort();
+      }
+    }
+  }
+
+  /** The port sshd listens on (127.0.0.1). */
+  get port(): number {
+    return this.listenPort;
   }
 
   /** The private key authorized to log in as root. */
@@ -227,7 +241,9 @@ export class TestSshd {
     const pid = child.pid;
     if (!pid) throw new Error('could not start unshare/sshd');
     const ready = `Server listening on ${this.host} port ${this.port}.`;
-    const deadline = Date.now() + 10_000;
+    // Not a measure of speed: only a bound for an sshd that neither listens nor exits (a busy
+    // 2-core machine has taken seconds to start one).
+    const deadline = Date.now() + 60_000;
     while (!this.log().slice(logStart).includes(ready)) {
       if (exited || Date.now() > deadline) {
         child.kill('SIGKILL');

@@ -10,13 +10,17 @@ export default class SummaryReporter implements Reporter {
     let failed = 0;
     let skipped = 0;
     for (const mod of testModules) {
+      let failedHere = 0;
       for (const test of mod.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') passed++;
-        else if (state === 'failed') failed++;
+        else if (state === 'failed') failedHere++;
         else skipped++;
       }
-      if (mod.state() === 'failed' && [...mod.children.allTests()].length === 0) failed++;
+      // A file that failed outside its tests (a beforeAll that threw, an import error) leaves
+      // its tests unrun: the file itself counts as one failure, so the line never reads
+      // "0 failed" for a run that failed.
+      failed += mod.state() === 'failed' && failedHere === 0 ? 1 : failedHere;
     }
     // Under scripts/run-tests.mjs each of its vitest processes is labelled, and it prints the sum.
     const label = process.env.SUMMARY_LABEL ? ` (${process.env.SUMMARY_LABEL})` : '';
