@@ -122,4 +122,17 @@ describe('the guided build refuses clicks that must not act', () => {
     // No build-step job: no audit record of any job.
     expect(await bot!.jobs.recent()).toEqual([]);
   });
+  it('a build asked in a DM with the bot is posted in the cluster channel, where its Apply approvers are', async () => {
+    const dm = slack.directMessageChannel('U0OPERATOR');
+    const before = slack.messages(CHANNEL).filter((x) => x.text.startsWith('Guided build of seed')).length;
+    await slack.command('/lvs build seed', { user: 'U0OPERATOR', channel: dm });
+    const deadline = Date.now() + 10_000;
+    while (
+      slack.messages(CHANNEL).filter((x) => x.text.startsWith('Guided build of seed')).length === before
+    ) {
+      if (Date.now() > deadline) throw new Error('no build message in the cluster channel');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(slack.messages(dm).some((x) => x.text.startsWith('Guided build of seed'))).toBe(false);
+  });
 });

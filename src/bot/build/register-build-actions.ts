@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import { clusterFor } from '../access.js';
+import { channelServes, clusterFor } from '../access.js';
 import { clickedIn } from '../approvals/click-origin.js';
 import type { CommandHandler } from '../commands/handle-command.js';
 import { ephemeral, problem } from '../reply.js';
@@ -172,11 +172,15 @@ export function registerBuildActions(app: App, deps: BuildDeps): CommandHandler 
         ),
       };
     }
+    // Asked in a DM with the bot (or another cluster's channel): the build's messages, and the
+    // Apply approvals in its thread, go where the cluster's approvers are.
+    const posted = channelServes(cluster, inv.channel) ? inv.channel : cluster.slack.channel;
+    const where = posted === inv.channel ? '' : ` in <#${posted}>, cluster ${cluster.name}'s channel`;
     return {
-      ack: ephemeral(`Opening the guided build of ${cluster.name}…`),
+      ack: ephemeral(`Opening the guided build of ${cluster.name}${where}…`),
       later: async () => {
         try {
-          await flow.open(cluster, inv.user, inv.channel);
+          await flow.open(cluster, inv.user, posted);
           return undefined;
         } catch (error) {
           deps.logger.error(
@@ -184,7 +188,7 @@ export function registerBuildActions(app: App, deps: BuildDeps): CommandHandler 
             '/lvs build could not post the build message',
           );
           return problem(
-            `The build message could not be posted in this channel (${(error as Error).message}); is the bot a member?`,
+            `The build message could not be posted in <#${posted}> (${(error as Error).message}); is the bot a member?`,
           );
         }
       },
