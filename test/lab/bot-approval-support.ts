@@ -34,6 +34,8 @@ export async function startApprovalRig(
   lab: LabStatus,
   transport: Transport,
   logger: Logger,
+  /** Changes to the lab's inventory (e.g. its policy) before the bot and the workers read it. */
+  adjust?: (inventory: Inventory) => void,
 ): Promise<ApprovalRig> {
   const cleanups: (() => Promise<unknown>)[] = [];
   const close = async () => {
@@ -43,6 +45,7 @@ export async function startApprovalRig(
     const loaded = await loadInventory(lab.inventory);
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
     const inventory = loaded.value;
+    adjust?.(inventory);
     const redis = testRedis();
     cleanups.push(redis.cleanup);
     const slack = await startLocalSlack({
