@@ -75,15 +75,20 @@ async function holdsVip(director: string): Promise<boolean> {
   return r.stdout.includes(` ${lab.vip}/32 `);
 }
 
-/** The /srv/www line of a director's mountinfo: mount id first, then the rest. */
-async function mountOf(director: string): Promise<string> {
+/**
+ * A director's /srv/www: its /proc/mounts line and the ext2 superblock's mount count, which
+ * every mount raises by one (a mount's id is no proof: the kernel hands a freed id out again).
+ */
+async function mountOf(director: string): Promise<{ line: string; mounts: number }> {
   const r = await ssh(
     lab,
     director,
-    "awk '$5 == \"/srv/www\"' /proc/self/mountinfo; grep ' /srv/www ' /proc/mounts",
+    "grep ' /srv/www ' /proc/mounts && dumpe2fs -h \"$(awk '$2 == \"/srv/www\" {print $1}' /proc/mounts)\" 2>/dev/null | grep '^Mount count:'",
   );
-  expect(r.code, r.stderr).toBe(0);
-  return r.stdout;
+  expect(r.code, `${director}: ${r.stdout}${r.stderr}`).toBe(0);
+  const count = /^Mount count:\s+(\d+)$/m.exec(r.stdout);
+  if (!count) throw new Error(`no mount count for /srv/www on ${director}:\n${r.stdout}`);
+  return { line: r.stdout.split('\n')[0]!, mounts: Number(count[1]) };
 }
 
 const blocksOf = (m: LocalMessage) => JSON.stringify(m.blocks);
@@ -181,7 +186,7 @@ describe('/lvs failback from Slack, on the lab with auto_failback off', () => {
 describe('/lvs remount from Slack, on both directors', () => {
   it('/lvs remount www, approved with a click, mounts www again on lb1 and lb2', async () => {
     const before = await Promise.all(DIRECTORS.map(mountOf));
-    for (const m of before) expect(m).toContain('/srv/www ext2');
+    for (const m of before) expect(m.line).toContain('/srv/www ext2');
 
     const request = await ask('/lvs remount www');
     expect(blocksOf(request)).not.toContain('type www');
@@ -191,9 +196,8 @@ describe('/lvs remount from Slack, on both directors', () => {
 
     const after = await Promise.all(DIRECTORS.map(mountOf));
     DIRECTORS.forEach((d, i) => {
-      expect(after[i], d).toContain('/srv/www ext2');
-      // A new mount has a new mount id (the first field of its mountinfo line).
-      expect(after[i]!.split(' ')[0], d).not.toBe(before[i]!.split(' ')[0]);
+      expect(after[i]!.line, d).toContain('/srv/www ext2');
+      expect(after[i]!.mounts, d).toBe(before[i]!.mounts + 1);
     });
   });
 
@@ -205,8 +209,8 @@ describe('/lvs remount from Slack, on both directors', () => {
 
     const after = await Promise.all(DIRECTORS.map(mountOf));
     DIRECTORS.forEach((d, i) => {
-      expect(after[i], d).toContain('/srv/www ext2');
-      expect(after[i]!.split(' ')[0], d).not.toBe(before[i]!.split(' ')[0]);
+      expect(after[i]!.line, d).toContain('/srv/www ext2');
+      expect(after[i]!.mounts, d).toBe(before[i]!.mounts + 1);
     });
   });
 });
