@@ -168,8 +168,9 @@ export async function healHost(name: string, options: FaultOptions = {}): Promis
       delete s.faults[host.name];
     });
     if (!options.wait) return { host: name, done };
-    // auto_failback: the preferred director takes the VIP back; the other just rejoins.
-    if (host.preferred) {
+    // auto_failback: the preferred director takes the VIP back; the other just rejoins (and
+    // without auto_failback, so does the preferred one).
+    if (host.preferred && plan.options.autoFailback) {
       await waitForActive(plan, host.name, options.timeoutMs);
       return { host: name, done, seconds: (performance.now() - t0) / 1000, active: host.name };
     }

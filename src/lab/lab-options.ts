@@ -67,6 +67,11 @@ export const labOptionsSchema = z.object({
     .refine((t) => t.deadtimeMs > 2 * t.keepaliveMs, {
       error: 'heartbeat refuses a deadtime of at most twice the keepalive',
     }),
+  /**
+   * heartbeat's auto_failback: on, the preferred director takes its resources back when it
+   * rejoins; off, the peer keeps them until someone fails back (hb_takeover, /lvs failback).
+   */
+  autoFailback: z.boolean().default(true),
   /** How long `lab up` waits for the directors before giving up. */
   bootTimeoutMs: z.number().int().min(1000).default(90_000),
 });

@@ -23,7 +23,15 @@ describe('lvs-chatops lab', () => {
   it('documents the options of lab up', async () => {
     const c = capture();
     await main(['lab', 'up', '--help'], c.io);
-    for (const option of ['--bare', '--state', '--prefix', '--subnet', '--mon-alert', '--mon-env']) {
+    for (const option of [
+      '--bare',
+      '--state',
+      '--prefix',
+      '--subnet',
+      '--auto-failback',
+      '--mon-alert',
+      '--mon-env',
+    ]) {
       expect(c.out()).toContain(option);
     }
   });
@@ -44,6 +52,9 @@ describe('lvs-chatops lab', () => {
     const c = capture();
     expect(await main(['lab', 'up', '--subnet', '10.210.1.0/23'], c.io)).toBe(2);
     expect(c.err()).toContain('third octet is even');
+    const d = capture();
+    expect(await main(['lab', 'up', '--auto-failback', 'no'], d.io)).toBe(2);
+    expect(d.err()).toContain("--auto-failback takes on or off, got 'no'");
   });
 
   it('says how to start a lab when none is up (status, break, heal exit 1)', async () => {

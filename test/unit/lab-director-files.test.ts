@@ -38,6 +38,13 @@ describe("a lab director's heartbeat files", () => {
     expect(renderHaCf(plan, lb2)).toContain(`logfile ${lb2.dir}/log/ha-log`);
   });
 
+  it('ha.cf: auto_failback off when the lab is brought up with it off', () => {
+    const off = planLab(labOptionsSchema.parse({ autoFailback: false }));
+    const lines = renderHaCf(off, off.directors[0]).split('\n');
+    expect(lines).toContain('auto_failback off');
+    expect(lines).not.toContain('auto_failback on');
+  });
+
   it('haresources: one group, preferred lb1, one resource for the VIP, the table and mon', () => {
     expect(renderHaresources(plan)).toBe('lb1 lvs-director\n');
     const conf = renderLvsDirectorConf(plan, lb1);

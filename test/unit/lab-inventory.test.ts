@@ -24,6 +24,12 @@ describe("the lab's inventory", () => {
     expect(result.ok ? [] : result.error).toEqual([]);
   });
 
+  it("says heartbeat's auto_failback as the lab runs it", () => {
+    expect(buildLabInventory(plan, hostKeys).clusters[0]!.heartbeat?.autoFailback).toBe(true);
+    const off = planLab(labOptionsSchema.parse({ autoFailback: false }));
+    expect(buildLabInventory(off, hostKeys).clusters[0]!.heartbeat?.autoFailback).toBe(false);
+  });
+
   it('reads back from the YAML lab up writes', () => {
     const result = parseInventory(renderLabInventory(plan, hostKeys));
     expect(result.ok ? [] : result.error).toEqual([]);

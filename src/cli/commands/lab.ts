@@ -28,7 +28,8 @@ const stateHelp = '  --state DIR       the lab state directory (default /run/lvs
 
 const usages: Record<string, string> = {
   up: `usage: lvs-chatops lab up [--bare] [--state DIR] [--prefix P] [--subnet CIDR] [--mem SIZE]
-                         [--mon-alert PATH] [--mon-env NAME=VALUE]... [--timeout SECONDS]
+                         [--auto-failback on|off] [--mon-alert PATH] [--mon-env NAME=VALUE]...
+                         [--timeout SECONDS]
 
 Brings the lab up and returns when the VIP answers through lb1 (about 15 s), then prints
 the path of the inventory it wrote as the last line. A stale lab in the same state
@@ -42,6 +43,9 @@ ${stateHelp}
   --bare            hosts and sshd only: no VIP, no IPVS table, no heartbeat, no mon
                     (for the guided build)
   --mem SIZE        RAM of each director (default 128M)
+  --auto-failback on|off
+                    heartbeat's auto_failback (default on): off, lb2 keeps the VIP when
+                    lb1 comes back, until a failback (/lvs failback)
   --mon-alert PATH  an alert script mon also calls, e.g. contrib/mon/slack.alert (the lab's
                     own lab.alert always logs to STATE/logs/mon-alerts.log)
   --mon-env N=V     environment for the alert script, set in mon.cf (repeatable), e.g.
@@ -119,7 +123,16 @@ async function run(sub: string, rest: string[], io: CliIO): Promise<number> {
     case 'up': {
       const p = parse(
         rest,
-        ['--state', '--prefix', '--subnet', '--mem', '--mon-alert', '--mon-env', '--timeout'],
+        [
+          '--state',
+          '--prefix',
+          '--subnet',
+          '--mem',
+          '--auto-failback',
+          '--mon-alert',
+          '--mon-env',
+          '--timeout',
+        ],
         ['--bare'],
       );
       if (p.positional.length > 0) throw new UsageError(`unexpected ${p.positional[0]}`);
@@ -133,6 +146,12 @@ async function run(sub: string, rest: string[], io: CliIO): Promise<number> {
       if (subnet) options.subnet = subnet;
       const mem = one(p, '--mem');
       if (mem) options.directorMemory = mem;
+      const failback = one(p, '--auto-failback');
+      if (failback !== undefined) {
+        if (failback !== 'on' && failback !== 'off')
+          throw new UsageError(`--auto-failback takes on or off, got '${failback}'`);
+        options.autoFailback = failback === 'on';
+      }
       const alert = one(p, '--mon-alert');
       if (alert) options.monAlert = alert;
       const env: Record<string, string> = {};

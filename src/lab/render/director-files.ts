@@ -83,7 +83,7 @@ export function renderHaCf(plan: LabPlan, d: DirectorPlan): string {
     `ucast vec0 ${lb2.frontAddress}`,
     `ucast vec1 ${lb1.backAddress}`,
     `ucast vec1 ${lb2.backAddress}`,
-    'auto_failback on',
+    `auto_failback ${plan.options.autoFailback ? 'on' : 'off'}`,
     `node ${lb1.name}`,
     `node ${lb2.name}`,
     'crm no',

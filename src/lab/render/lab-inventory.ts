@@ -54,7 +54,7 @@ export function buildLabInventory(plan: LabPlan, hostKeys: Record<LabHostName, s
           ssh: { hostKey: pin(d.name, d.frontAddress) },
         })),
         heartbeat: {
-          autoFailback: true,
+          autoFailback: plan.options.autoFailback,
           keepalive: duration(plan.options.heartbeat.keepaliveMs),
           deadtime: duration(plan.options.heartbeat.deadtimeMs),
           interface: 'vec0',
