@@ -22,6 +22,8 @@ const labOptions = { stateDir: lab.stateDir };
 
 let rig: ApprovalRig;
 let slack: LocalSlack;
+/** Set once this file touched heartbeat's auto_failback on the shared test lab. */
+let switched = false;
 
 beforeAll(async () => {
   rig = await startApprovalRig(lab, 'http', logger, (inventory) => {
@@ -36,13 +38,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await rig?.close();
   // The lab is shared by the files after this one: auto_failback on, lb1 active, lb2 standby.
-  await setAutoFailback(true);
+  if (switched) await setAutoFailback(true);
 }, 300_000);
 
 /**
- * Rewrites auto_failback in both directors' ha.cf and restarts heartbeat on both, lb2 first
- * down and last up, so lb1 takes the resources and both run the same setting (heartbeat reads
- * ha.cf when it starts). Returns once lb1 serves the VIP and sees lb2 active.
+ * The shared test lab runs auto_failback on (`lab up --auto-failback off` is for a lab of one's
+ * own), so this switches the running one: rewrites auto_failback in both directors' ha.cf and
+ * restarts heartbeat on both, lb2 first down and last up, so lb1 takes the resources and both
+ * run the same setting (heartbeat reads ha.cf when it starts). Returns once lb1 serves the VIP
+ * and sees lb2 active.
  */
 async function setAutoFailback(on: boolean): Promise<void> {
   for (const d of DIRECTORS) {
@@ -146,7 +150,10 @@ async function expectDone(request: LocalMessage, text: string): Promise<void> {
 }
 
 describe('/lvs failback from Slack, on the lab with auto_failback off', () => {
-  beforeAll(() => setAutoFailback(false), 300_000);
+  beforeAll(() => {
+    switched = true;
+    return setAutoFailback(false);
+  }, 300_000);
 
   it('lb2 keeps the VIP when lb1 comes back; the typed-confirmed failback gives the VIP and the table back to lb1', async () => {
     // Break lb1: lb2 takes the VIP.
