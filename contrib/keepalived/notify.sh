@@ -35,11 +35,26 @@
 # used and the event is sent directly, once.
 # Exit status: 0 delivered or spooled; 2 usage or configuration error; 1 neither delivered nor
 # spooled (or --flush could not use the spool).
-# Needs: sh, curl or GNU wget, flock (util-linux), date, od.
+# keepalived SIGKILLs a STOP notification's process group after 1 s: the script first moves to
+# a session of its own (setsid), so the event is still spooled and sent.
+# Needs: sh, curl or GNU wget, flock and setsid (util-linux), date, od.
 
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
 umask 077
+
+# First thing, before anything slow: keepalived runs the STOP notifications as it shuts down,
+# gives them 1 s, then SIGKILLs each one's process group; and it has the kernel send all its
+# scripts SIGTERM when it exits (PR_SET_PDEATHSIG). So ignore TERM and HUP (our own timeouts
+# bound the run) and go on in a session of our own: the kill reaches only the `setsid -w`
+# waiting for us, which passes our exit status on. Not from a terminal, where Ctrl-C must stop
+# the run. LVS_CHATOPS_NOTIFY_SESSION marks the run that already moved.
+trap '' HUP TERM
+if [ -z "${LVS_CHATOPS_NOTIFY_SESSION:-}" ] && [ ! -t 0 ] && [ -x "$0" ] && command -v setsid >/dev/null 2>&1; then
+	LVS_CHATOPS_NOTIFY_SESSION=1
+	export LVS_CHATOPS_NOTIFY_SESSION
+	exec setsid -w "$0" "$@"
+fi
 
 ME=notify.sh
 VERSION=1.0.0
@@ -435,10 +450,6 @@ fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lvs-chatops-notify.XXXXXX") || { say 'cannot create a temporary directory'; exit 1; }
 trap 'rm -rf "$WORK"' EXIT
-# keepalived has the kernel send its scripts SIGTERM when it exits (PR_SET_PDEATHSIG), and the
-# STOP notifications run just as it exits: let no signal cut a delivery short; our own
-# timeouts bound the run.
-trap '' HUP TERM
 trap 'exit 1' INT
 
 NAME=

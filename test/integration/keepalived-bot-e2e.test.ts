@@ -132,4 +132,18 @@ describe.skipIf(!canRunKeepalived)('keepalived → notify.sh → the bot → inc
     expect(thread.indexOf(instance('BACKUP'))).toBeLessThan(thread.indexOf(instance('MASTER')));
     expect(failovers().map((m) => m.ts)).toEqual([message.ts]);
   });
+
+  it('posts keepalived stopping on lb1 as the failover incident open again, the instance and its sync group', async () => {
+    // Only keepalived: the namespace's socat must stay up to carry the STOP notifications out.
+    // keepalived SIGKILLs a STOP notification still running after 1 s; notify.sh outlives that.
+    process.kill(keepalived!.pid, 'SIGTERM');
+    const stopped = [
+      'failover-step: lb1: stopped VRRP for VRRP instance VI_WEB (priority 150)',
+      'failover-step: lb1: stopped VRRP for VRRP sync group VG_WEB (priority 0)',
+    ];
+    await waitFor(
+      () => failovers().some((m) => m.text.startsWith('Open:') && stopped.every((s) => steps(m).includes(s))),
+      'both STOPs on lb1 in #lvs-ops',
+    );
+  });
 });
