@@ -100,7 +100,7 @@ const blocksOf = (m: LocalMessage) => JSON.stringify(m.blocks);
 /** waitForMessage, showing the channel's last message when nothing matched (what the job said). */
 async function waitOrShow(predicate: (m: LocalMessage) => boolean, what: string): Promise<LocalMessage> {
   try {
-    return await slack.waitForMessage(CHANNEL, predicate, 180_000);
+    return await slack.waitForMessage(CHANNEL, predicate, 240_000);
   } catch (err) {
     const last = slack.messages(CHANNEL).at(-1);
     throw new Error(`${what}: ${(err as Error).message}\n${last ? blocksOf(last) : 'no message'}`);
@@ -206,7 +206,7 @@ describe('/lvs remount from Slack, on both directors', () => {
       expect(after[i]!.line, d).toContain('/srv/www ext2');
       expect(after[i]!.mounts, d).toBe(before[i]!.mounts + 1);
     });
-  });
+  }, 300_000);
 
   it('/lvs remount www --force needs www typed, then mounts www again on lb1 and lb2', async () => {
     const before = await Promise.all(DIRECTORS.map(mountOf));
@@ -219,5 +219,5 @@ describe('/lvs remount from Slack, on both directors', () => {
       expect(after[i]!.line, d).toContain('/srv/www ext2');
       expect(after[i]!.mounts, d).toBe(before[i]!.mounts + 1);
     });
-  });
+  }, 300_000);
 });
