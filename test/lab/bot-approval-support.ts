@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { startBot } from '../../src/bot/start-bot.js';
 import { readEnv } from '../../src/config/env.js';
 import type { Inventory } from '../../src/config/inventory.js';
@@ -5,6 +6,7 @@ import { loadInventory } from '../../src/config/load-inventory.js';
 import { editRealServerCommand, parseIpvsList } from '../../src/core/ipvs/index.js';
 import type { LabStatus } from '../../src/lab/index.js';
 import { type LocalSlack, startLocalSlack } from '../../src/localslack/index.js';
+import type { LocalMessage } from '../../src/localslack/types.js';
 import type { Logger } from '../../src/log/logger.js';
 import { quoteArgv, SshExecutor } from '../../src/ssh/index.js';
 import { startStatusWorker } from '../../src/status/status-queue.js';
@@ -125,4 +127,60 @@ export async function restoreWeight(lab: LabStatus, address: string, weight: num
       if (edit.ok) await ssh(lab, director, quoteArgv(edit.value.argv));
     }
   }
+}
+
+/**
+ * Changes asked in a channel through the local Slack, as U0OPERATOR types them, and their
+ * messages read there: the approval request, the Approve click, the job's final message.
+ */
+export function slackChanges(slack: LocalSlack, channel: string) {
+  const blocksOf = (m: LocalMessage) => JSON.stringify(m.blocks);
+
+  /** waitForMessage, showing the channel's last message when nothing matched (what the job said). */
+  async function waitOrShow(predicate: (m: LocalMessage) => boolean, what: string): Promise<LocalMessage> {
+    try {
+      // Ends before the tests' own bounds, so a failure shows the message.
+      return await slack.waitForMessage(channel, predicate, 240_000);
+    } catch (err) {
+      const last = slack.messages(channel).at(-1);
+      throw new Error(`${what}: ${(err as Error).message}\n${last ? blocksOf(last) : 'no message'}`);
+    }
+  }
+
+  /** A signed `/lvs …` from U0OPERATOR; the approval request the bot posts for it (naming `about`). */
+  async function ask(text: string, about = ''): Promise<LocalMessage> {
+    const earlier = new Set(slack.messages(channel).map((m) => m.ts));
+    const res = await slack.command(text, { user: 'U0OPERATOR', channel });
+    expect(res.ack, text).toMatchObject({ ok: true, transport: 'http' });
+    return waitOrShow(
+      (m) => !earlier.has(m.ts) && m.text.startsWith('Approval needed') && m.text.includes(about),
+      `the approval request for ${text}`,
+    );
+  }
+
+  /** U0APPROVER's click on Approve. */
+  async function approve(request: LocalMessage): Promise<void> {
+    const click = await slack.click(request, 'lvs_approve', { user: 'U0APPROVER' });
+    expect(click.ack.ok, JSON.stringify(click.ack)).toBe(true);
+  }
+
+  /** The request's message once its job finished, done or not. */
+  function finished(request: LocalMessage): Promise<LocalMessage> {
+    return waitOrShow(
+      (m) =>
+        m.ts === request.ts &&
+        /Job j\d+\*: :(white_check_mark|x|alarm_clock|no_entry|warning|octagonal_sign):/.test(blocksOf(m)),
+      `the job of ${request.text}`,
+    );
+  }
+
+  /** The job's final message, which must say done and who approved. */
+  async function expectDone(request: LocalMessage, text: string): Promise<LocalMessage> {
+    const done = await finished(request);
+    expect(blocksOf(done), text).toMatch(/Job j\d+\*: :white_check_mark: done/);
+    expect(blocksOf(done)).toContain('Approved by <@U0APPROVER>');
+    return done;
+  }
+
+  return { blocksOf, waitOrShow, ask, approve, finished, expectDone };
 }

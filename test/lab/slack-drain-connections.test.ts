@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import type { LocalSlack } from '../../src/localslack/index.js';
 import type { LocalMessage } from '../../src/localslack/types.js';
 import { createLogger } from '../../src/log/logger.js';
-import { type ApprovalRig, startApprovalRig } from './bot-approval-support.js';
+import { type ApprovalRig, slackChanges, startApprovalRig } from './bot-approval-support.js';
 import { eventually, holdConnections, release, ssh } from './lab-client.js';
 import { addressOf, resetTable, tableOf } from './playbook-support.js';
 
@@ -23,6 +23,7 @@ const CHANNEL = 'C0LVSOPS';
 
 let rig: ApprovalRig;
 let slack: LocalSlack;
+let changes: ReturnType<typeof slackChanges>;
 const holders: ChildProcess[] = [];
 const savedRules: Record<string, string> = {};
 
@@ -30,6 +31,7 @@ beforeAll(async () => {
   for (const d of ['lb1', 'lb2']) savedRules[d] = readFileSync(rulesFile(d), 'utf8');
   rig = await startApprovalRig(lab, 'http', logger);
   slack = rig.slack;
+  changes = slackChanges(slack, CHANNEL);
 });
 
 afterAll(async () => {
@@ -59,53 +61,11 @@ async function activeConns(name: string): Promise<number> {
   return Number(line?.trim().split(/\s+/)[4] ?? 0);
 }
 
-const blocksOf = (m: LocalMessage) => JSON.stringify(m.blocks);
-
-/** waitForMessage, showing the channel's last message when nothing matched (what the job said). */
-async function waitOrShow(predicate: (m: LocalMessage) => boolean, what: string): Promise<LocalMessage> {
-  try {
-    return await slack.waitForMessage(CHANNEL, predicate, 240_000);
-  } catch (err) {
-    const last = slack.messages(CHANNEL).at(-1);
-    throw new Error(`${what}: ${(err as Error).message}\n${last ? blocksOf(last) : 'no message'}`);
-  }
-}
-
-/** A signed `/lvs …` from U0OPERATOR; returns the approval request the bot posts for it. */
-async function ask(text: string, server: string): Promise<LocalMessage> {
-  const earlier = new Set(slack.messages(CHANNEL).map((m) => m.ts));
-  const res = await slack.command(text, { user: 'U0OPERATOR', channel: CHANNEL });
-  expect(res.ack, text).toMatchObject({ ok: true, transport: 'http' });
-  return waitOrShow(
-    (m) => !earlier.has(m.ts) && m.text.startsWith('Approval needed') && m.text.includes(server),
-    `the approval request for ${text}`,
-  );
-}
-
-/** U0APPROVER's click on Approve. */
-async function approve(request: LocalMessage): Promise<void> {
-  const click = await slack.click(request, 'lvs_approve', { user: 'U0APPROVER' });
-  expect(click.ack.ok, JSON.stringify(click.ack)).toBe(true);
-}
-
-/** The request's message once its job finished, done or not. */
-function finished(request: LocalMessage): Promise<LocalMessage> {
-  return waitOrShow(
-    (m) =>
-      m.ts === request.ts &&
-      /Job j\d+\*: :(white_check_mark|x|alarm_clock|no_entry|warning|octagonal_sign):/.test(blocksOf(m)),
-    `the job of ${request.text}`,
-  );
-}
-
 /** Asks, approves, and expects the job's final message to say done. */
 async function run(text: string, server: string): Promise<LocalMessage> {
-  const request = await ask(text, server);
-  await approve(request);
-  const done = await finished(request);
-  expect(blocksOf(done), text).toMatch(/Job j\d+\*: :white_check_mark: done/);
-  expect(blocksOf(done)).toContain('Approved by <@U0APPROVER>');
-  return done;
+  const request = await changes.ask(text, server);
+  await changes.approve(request);
+  return changes.expectDone(request, text);
 }
 
 describe('table playbooks from Slack, on the lab', () => {
@@ -128,23 +88,23 @@ describe('table playbooks from Slack, on the lab', () => {
         120_000,
       );
 
-      const request = await ask('/lvs drain web-3 --timeout 10m', 'web-3');
-      await approve(request);
+      const request = await changes.ask('/lvs drain web-3 --timeout 10m', 'web-3');
+      await changes.approve(request);
       // The job's message counts web-3's connections while it waits for them.
-      const counting = await waitOrShow((m) => {
-        const n = /\*(\d+)\* active connection\(s\) left/.exec(blocksOf(m));
+      const counting = await changes.waitOrShow((m) => {
+        const n = /\*(\d+)\* active connection\(s\) left/.exec(changes.blocksOf(m));
         return m.ts === request.ts && n !== null && Number(n[1]) > 0;
       }, 'the drain to count web-3 connections in Slack');
-      expect(blocksOf(counting)).toContain('Approved by <@U0APPROVER>');
-      expect(blocksOf(counting)).toMatch(/web-3 \d+ active in web on lb1/);
+      expect(changes.blocksOf(counting)).toContain('Approved by <@U0APPROVER>');
+      expect(changes.blocksOf(counting)).toMatch(/web-3 \d+ active in web on lb1/);
       // Drained already: weight 0, and the connection still there.
       expect(await tableOf(lab, 'lb1')).toContain(`${rip('web-3')} Route 0`);
       expect(await activeConns('web-3')).toBeGreaterThan(0);
 
       for (const h of holders.splice(0)) await release(h);
-      const done = await finished(request);
-      expect(blocksOf(done)).toMatch(/Job j\d+\*: :white_check_mark: done/);
-      expect(blocksOf(done)).not.toContain('timed out');
+      const done = await changes.finished(request);
+      expect(changes.blocksOf(done)).toMatch(/Job j\d+\*: :white_check_mark: done/);
+      expect(changes.blocksOf(done)).not.toContain('timed out');
       expect(await tableOf(lab, 'lb1')).toContain(`${rip('web-3')} Route 0`);
 
       await run('/lvs undrain web-3', 'web-3');

@@ -5,7 +5,7 @@ import { breakHost, healHost } from '../../src/lab/index.js';
 import type { LocalSlack } from '../../src/localslack/index.js';
 import type { LocalMessage } from '../../src/localslack/types.js';
 import { createLogger } from '../../src/log/logger.js';
-import { type ApprovalRig, startApprovalRig } from './bot-approval-support.js';
+import { type ApprovalRig, slackChanges, startApprovalRig } from './bot-approval-support.js';
 import { eventually, ssh } from './lab-client.js';
 import { tableOf } from './playbook-support.js';
 
@@ -22,6 +22,7 @@ const labOptions = { stateDir: lab.stateDir };
 
 let rig: ApprovalRig;
 let slack: LocalSlack;
+let changes: ReturnType<typeof slackChanges>;
 /** Set once this file touched heartbeat's auto_failback on the shared test lab. */
 let switched = false;
 
@@ -33,6 +34,7 @@ beforeAll(async () => {
     approval.required = [...approval.required, 'remount-fileset'];
   });
   slack = rig.slack;
+  changes = slackChanges(slack, CHANNEL);
 });
 
 afterAll(async () => {
@@ -95,32 +97,9 @@ async function mountOf(director: string): Promise<{ line: string; mounts: number
   return { line: r.stdout.split('\n')[0]!, mounts: Number(count[1]) };
 }
 
-const blocksOf = (m: LocalMessage) => JSON.stringify(m.blocks);
-
-/** waitForMessage, showing the channel's last message when nothing matched (what the job said). */
-async function waitOrShow(predicate: (m: LocalMessage) => boolean, what: string): Promise<LocalMessage> {
-  try {
-    return await slack.waitForMessage(CHANNEL, predicate, 240_000);
-  } catch (err) {
-    const last = slack.messages(CHANNEL).at(-1);
-    throw new Error(`${what}: ${(err as Error).message}\n${last ? blocksOf(last) : 'no message'}`);
-  }
-}
-
-/** A signed `/lvs …` from U0OPERATOR; returns the approval request the bot posts for it. */
-async function ask(text: string): Promise<LocalMessage> {
-  const earlier = new Set(slack.messages(CHANNEL).map((m) => m.ts));
-  const res = await slack.command(text, { user: 'U0OPERATOR', channel: CHANNEL });
-  expect(res.ack, text).toMatchObject({ ok: true, transport: 'http' });
-  return waitOrShow(
-    (m) => !earlier.has(m.ts) && m.text.startsWith('Approval needed'),
-    `the approval request for ${text}`,
-  );
-}
-
 /** U0APPROVER's click on Approve, then the name typed in the modal it opens. */
 async function confirmTyped(request: LocalMessage, name: string): Promise<void> {
-  expect(blocksOf(request)).toContain(`type ${name}`);
+  expect(changes.blocksOf(request)).toContain(`type ${name}`);
   const click = await slack.click(request, 'lvs_approve', { user: 'U0APPROVER' });
   expect(click.ack.ok, JSON.stringify(click.ack)).toBe(true);
   const modal = await slack.waitForView('U0APPROVER', (v) => v.callbackId === 'lvs_confirm_change', {
@@ -131,22 +110,6 @@ async function confirmTyped(request: LocalMessage, name: string): Promise<void> 
     values: { lvs_confirm_change_name: name },
   });
   expect(submitted.outcome, JSON.stringify(submitted.errors)).toBe('closed');
-}
-
-/** The request's message once its job finished, done or not. */
-function finished(request: LocalMessage): Promise<LocalMessage> {
-  return waitOrShow(
-    (m) =>
-      m.ts === request.ts &&
-      /Job j\d+\*: :(white_check_mark|x|alarm_clock|no_entry|warning|octagonal_sign):/.test(blocksOf(m)),
-    `the job of ${request.text}`,
-  );
-}
-
-async function expectDone(request: LocalMessage, text: string): Promise<void> {
-  const done = await finished(request);
-  expect(blocksOf(done), text).toMatch(/Job j\d+\*: :white_check_mark: done/);
-  expect(blocksOf(done)).toContain('Approved by <@U0APPROVER>');
 }
 
 describe('/lvs failback from Slack, on the lab with auto_failback off', () => {
@@ -178,9 +141,9 @@ describe('/lvs failback from Slack, on the lab with auto_failback off', () => {
     expect(await holdsVip('lb1')).toBe(false);
     expect(await tableOf(lab, 'lb2')).toHaveLength(3);
 
-    const request = await ask('/lvs failback');
+    const request = await changes.ask('/lvs failback');
     await confirmTyped(request, 'lb1');
-    await expectDone(request, '/lvs failback');
+    await changes.expectDone(request, '/lvs failback');
 
     expect(await holdsVip('lb1')).toBe(true);
     expect(await holdsVip('lb2')).toBe(false);
@@ -195,11 +158,11 @@ describe('/lvs remount from Slack, on both directors', () => {
     const before = await Promise.all(DIRECTORS.map(mountOf));
     for (const m of before) expect(m.line).toContain('/srv/www ext2');
 
-    const request = await ask('/lvs remount www');
-    expect(blocksOf(request)).not.toContain('type www');
+    const request = await changes.ask('/lvs remount www');
+    expect(changes.blocksOf(request)).not.toContain('type www');
     const click = await slack.click(request, 'lvs_approve', { user: 'U0APPROVER' });
     expect(click.ack.ok, JSON.stringify(click.ack)).toBe(true);
-    await expectDone(request, '/lvs remount www');
+    await changes.expectDone(request, '/lvs remount www');
 
     const after = await Promise.all(DIRECTORS.map(mountOf));
     DIRECTORS.forEach((d, i) => {
@@ -210,9 +173,9 @@ describe('/lvs remount from Slack, on both directors', () => {
 
   it('/lvs remount www --force needs www typed, then mounts www again on lb1 and lb2', async () => {
     const before = await Promise.all(DIRECTORS.map(mountOf));
-    const request = await ask('/lvs remount www --force');
+    const request = await changes.ask('/lvs remount www --force');
     await confirmTyped(request, 'www');
-    await expectDone(request, '/lvs remount www --force');
+    await changes.expectDone(request, '/lvs remount www --force');
 
     const after = await Promise.all(DIRECTORS.map(mountOf));
     DIRECTORS.forEach((d, i) => {
