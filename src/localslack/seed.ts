@@ -129,7 +129,7 @@ export function loadSeed(source: SeedInput | string | undefined): Seed {
     } catch (error) {
       throw new LocalSlackError(
         'invalid_seed',
-        `cannot read the seed file ${source}: ${(error as Error).message}`,
+        `cannot read the workspace seed file ${source}: ${(error as Error).message}`,
       );
     }
     try {

@@ -23,7 +23,7 @@ const ROOTS = [
 const CITATIONS: { what: string; pattern: RegExp }[] = [
   { what: 'an outside contract ("CONTRACT")', pattern: /CONTRACT/ },
   { what: 'a numbered section ("§")', pattern: /§/ },
-  // The local Slack has its own seed data (src/localslack/seed.ts, "the seed file"): not a citation.
+  // The local Slack has its own seed data (src/localslack/seed.ts, "the workspace seed file"): not a citation.
   { what: 'the seed document', pattern: /\bthe seed\b(?!\s+(?:file|data))|\bseed['’]s\b/i },
   { what: 'a path under shared/', pattern: /(?<![\w.-])(?:\.\.\/|\/work\/)?shared\// },
 ];
